@@ -1,0 +1,41 @@
+# The README's commands. Each target installs what it needs first.
+GO       ?= go
+BIN      := bin/healthwallet
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SAMPLES  ?= ../shared/testdata/fhir/synthea-bundles
+FUZZTIME ?= 20s
+
+.PHONY: all deps build run test bench fuzz clean
+
+all: build
+
+deps:
+	@bash packaging/install-deps.sh
+
+build: deps
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/healthwallet
+
+# Opens the app on a demo wallet (created on first run, with sample records).
+run: build
+	./$(BIN) demo --samples $(SAMPLES)
+
+# Vet and the whole suite under the race detector.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Runs every benchmark and writes BENCHMARKS.md with the machine and figures.
+bench: deps
+	$(GO) run ./internal/benchreport -out BENCHMARKS.md
+
+# Runs each fuzz target for FUZZTIME.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin dist

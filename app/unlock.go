@@ -1,0 +1,54 @@
+package app
+
+import (
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/healthwallet/healthwallet/wallet"
+)
+
+func strconvItoa(i int) string { return strconv.Itoa(i) }
+
+// showUnlock asks for the passphrase.
+func (u *UI) showUnlock() {
+	pass := widget.NewPasswordEntry()
+	pass.SetPlaceHolder("Passphrase")
+	status := widget.NewLabel("")
+	var unlockBtn *widget.Button
+	unlock := func() {
+		if unlockBtn.Disabled() {
+			return
+		}
+		unlockBtn.Disable()
+		status.SetText("Unlocking…")
+		secret := []byte(pass.Text)
+		go func() {
+			w, err := wallet.Open(u.cfg.DataDir, secret, u.cfg.Options)
+			clear(secret)
+			fyne.Do(func() {
+				unlockBtn.Enable()
+				pass.SetText("")
+				if err != nil {
+					status.SetText(sentence(err))
+					u.win.Canvas().Focus(pass)
+					return
+				}
+				u.wallet = w
+				u.showRecords()
+			})
+		}()
+	}
+	unlockBtn = widget.NewButton("Unlock", unlock)
+	unlockBtn.Importance = widget.HighImportance
+	pass.OnSubmitted = func(string) { unlock() }
+	box := container.NewVBox(
+		widget.NewLabelWithStyle("Health Wallet is locked", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		container.NewGridWrap(fyne.NewSize(360, pass.MinSize().Height), pass),
+		unlockBtn, status,
+	)
+	u.win.SetContent(container.NewCenter(box))
+	u.win.Canvas().Focus(pass)
+}

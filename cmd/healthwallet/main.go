@@ -1,0 +1,190 @@
+// Command healthwallet is Health Wallet: with no arguments it opens the
+// desktop app; its subcommands make every wallet function scriptable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/healthwallet/healthwallet/wallet"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// walletOptions are the options every command opens wallets with.
+var walletOptions wallet.Options
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // usage after the name
+	summary string
+	run     func(ctx context.Context, env *cli, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"init", "", "create a new wallet and show its recovery phrase", runInit},
+		{"restore", "", "restore a wallet from its 24-word recovery phrase", runRestore},
+		{"id", "", "print your Health Wallet ID", runID},
+		{"import", "FILE|DIR...", "import FHIR R4 JSON (resource, Bundle, NDJSON), PDFs and images", runImport},
+		{"list", "", "list records", runList},
+		{"show", "ID", "show a record (FHIR JSON, or save an attachment with --out)", runShow},
+		{"export", "", "export every record as one FHIR R4 Bundle", runExport},
+		{"passwd", "", "change the wallet's passphrase", runPasswd},
+		{"gui", "", "open the desktop app (the default)", runGUI},
+		{"demo", "", "open the desktop app on a demo wallet with sample records", runDemo},
+		{"version", "", "print the version", runVersion},
+	}
+}
+
+// cli is what every command gets: flags shared by all, and the process's
+// standard streams and environment (replaceable in tests).
+type cli struct {
+	dataDir        string
+	passphraseFile string
+	verbose        bool
+
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	env := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	global := env.flags("healthwallet")
+	showVersion := global.Bool("version", false, "print the version and exit")
+	global.Usage = func() { usage(stderr, global) }
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "healthwallet", version)
+		return 0
+	}
+	args = global.Args()
+	name := "gui"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		usage(stdout, global)
+		return 0
+	}
+	var cmd *command
+	for i := range commands {
+		if commands[i].name == name {
+			cmd = &commands[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "healthwallet: unknown command %q (run 'healthwallet help')\n", name)
+		return 2
+	}
+	level := slog.LevelWarn
+	if env.verbose {
+		level = slog.LevelDebug
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if err := cmd.run(ctx, env, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "healthwallet %s: %s\nusage: healthwallet %s %s\n", cmd.name, ue.msg, cmd.name, cmd.args)
+			return 2
+		}
+		fmt.Fprintf(stderr, "healthwallet %s: %s\n", cmd.name, describe(err))
+		return 1
+	}
+	return 0
+}
+
+// flags returns a flag set holding the flags every command accepts, so they
+// may stand before or after the command name.
+func (env *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	if env.dataDir == "" {
+		env.dataDir = wallet.DefaultDir()
+	}
+	fs.StringVar(&env.dataDir, "data-dir", env.dataDir, "wallet data `directory`")
+	fs.StringVar(&env.passphraseFile, "passphrase-file", env.passphraseFile, "read the passphrase from the first line of `file` (else $HEALTHWALLET_PASSPHRASE, else a prompt)")
+	fs.BoolVar(&env.verbose, "v", env.verbose, "verbose logging")
+	return fs
+}
+
+// parse parses a command's flags, allowing flags after positional arguments.
+func (env *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// describe turns an error into the sentence a user reads.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, wallet.ErrNoWallet):
+		return err.Error() + " (create one with 'healthwallet init' or 'healthwallet restore', or pass --data-dir)"
+	case errors.Is(err, wallet.ErrLocked):
+		return err.Error() + " (close it there first)"
+	}
+	return err.Error()
+}
+
+func usage(w io.Writer, global *flag.FlagSet) {
+	fmt.Fprintf(w, "Health Wallet %s: your health records, encrypted, in your hands.\n\n", version)
+	fmt.Fprintln(w, "usage: healthwallet [flags] [command] [command flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	sorted := append([]command(nil), commands...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-9s %-12s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nflags (accepted before or after the command):")
+	var b strings.Builder
+	global.SetOutput(&b)
+	global.PrintDefaults()
+	global.SetOutput(w)
+	fmt.Fprint(w, b.String())
+}
+
+func runVersion(_ context.Context, env *cli, _ []string) error {
+	fmt.Fprintln(env.stdout, "healthwallet", version)
+	return nil
+}

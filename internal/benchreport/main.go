@@ -1,0 +1,216 @@
+// Command benchreport runs the project's benchmarks and writes BENCHMARKS.md:
+// the machine, every figure, and the ratios the issues set goals for.
+//
+//	go run ./internal/benchreport -out BENCHMARKS.md
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ratio compares two benchmarks' metric in the same run.
+type ratio struct {
+	what       string
+	pkg        string
+	num, denom string // benchmark names, without the -N suffix
+	metric     string
+	goal       string
+}
+
+var ratios = []ratio{
+	{"record encryption vs raw XChaCha20-Poly1305", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/seal", "MB/s", "≥ 90 %"},
+	{"record decryption vs raw XChaCha20-Poly1305", "wallet/envelope", "BenchmarkDecrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/open", "MB/s", "≥ 90 %"},
+}
+
+type result struct {
+	pkg, name string
+	iters     int64
+	metrics   map[string]float64
+	units     []string
+}
+
+func main() {
+	out := flag.String("out", "BENCHMARKS.md", "file to write")
+	pattern := flag.String("bench", ".", "benchmark pattern")
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	flag.Parse()
+
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", *pattern, "-benchmem", "-benchtime", *benchtime, "./...")
+	var raw bytes.Buffer
+	cmd.Stdout = io.MultiWriter(os.Stdout, &raw)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "benchreport: benchmarks failed: %v\n", err)
+		os.Exit(1)
+	}
+	results := parse(raw.String())
+	doc := render(results, time.Since(start))
+	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "benchreport: wrote %s (%d benchmarks)\n", *out, len(results))
+}
+
+func parse(s string) []result {
+	var out []result
+	pkg := ""
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		line := sc.Text()
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimPrefix(p, "github.com/healthwallet/healthwallet/")
+			continue
+		}
+		if !strings.HasPrefix(line, "Benchmark") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || len(f)%2 != 0 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i]
+			}
+		}
+		r := result{pkg: pkg, name: name, iters: n, metrics: map[string]float64{}}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			r.metrics[f[i+1]] = v
+			r.units = append(r.units, f[i+1])
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func find(rs []result, pkg, name string) (result, bool) {
+	for _, r := range rs {
+		if r.pkg == pkg && r.name == name {
+			return r, true
+		}
+	}
+	return result{}, false
+}
+
+func render(rs []result, took time.Duration) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\nWritten by `make bench` (`go run ./internal/benchreport`); every figure below is from one run on the machine described. Do not edit by hand.\n\n")
+	b.WriteString("## Machine\n\n")
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| CPU | %s |\n", cpuModel())
+	fmt.Fprintf(&b, "| logical cores | %d |\n", runtime.NumCPU())
+	fmt.Fprintf(&b, "| memory | %s |\n", memTotal())
+	fmt.Fprintf(&b, "| OS | %s/%s, kernel %s |\n", runtime.GOOS, runtime.GOARCH, kernel())
+	fmt.Fprintf(&b, "| Go | %s |\n", goVersion())
+	fmt.Fprintf(&b, "| commit | %s |\n", gitCommit())
+	fmt.Fprintf(&b, "| date | %s |\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "| run time | %s |\n\n", took.Round(time.Second))
+
+	b.WriteString("## Goals\n\n| comparison | measured | goal |\n|---|---|---|\n")
+	for _, q := range ratios {
+		n, ok1 := find(rs, q.pkg, q.num)
+		d, ok2 := find(rs, q.pkg, q.denom)
+		if !ok1 || !ok2 || d.metrics[q.metric] == 0 {
+			fmt.Fprintf(&b, "| %s | not measured | %s |\n", q.what, q.goal)
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %.0f %s / %.0f %s = **%.0f %%** | %s |\n", q.what,
+			n.metrics[q.metric], q.metric, d.metrics[q.metric], q.metric, 100*n.metrics[q.metric]/d.metrics[q.metric], q.goal)
+	}
+
+	byPkg := map[string][]result{}
+	var pkgs []string
+	for _, r := range rs {
+		if _, ok := byPkg[r.pkg]; !ok {
+			pkgs = append(pkgs, r.pkg)
+		}
+		byPkg[r.pkg] = append(byPkg[r.pkg], r)
+	}
+	sort.Strings(pkgs)
+	b.WriteString("\n## All figures\n")
+	for _, p := range pkgs {
+		fmt.Fprintf(&b, "\n### %s\n\n| benchmark | iterations | figures |\n|---|---:|---|\n", p)
+		for _, r := range byPkg[p] {
+			var figs []string
+			for _, u := range r.units {
+				figs = append(figs, fmt.Sprintf("%s %s", human(r.metrics[u]), u))
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s |\n", strings.TrimPrefix(r.name, "Benchmark"), r.iters, strings.Join(figs, ", "))
+		}
+	}
+	return b.String()
+}
+
+func human(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+			f := strings.Fields(v)
+			if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
+				return fmt.Sprintf("%.1f GiB", kb/(1<<20))
+			}
+		}
+	}
+	return "unknown"
+}
+
+func run(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func kernel() string    { return run("uname", "-r") }
+func goVersion() string { return run("go", "version") }
+func gitCommit() string { return run("git", "describe", "--always", "--dirty") }

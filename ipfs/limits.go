@@ -1,0 +1,11 @@
+package ipfs
+
+const (
+	// ChunkSize is the UnixFS leaf size for added content. 256 KiB is kubo's
+	// default, so `ipfs add --cid-version=1 --raw-leaves` on the same bytes
+	// gives the same CID.
+	ChunkSize = 256 << 10
+
+	// MaxLinksPerNode is the balanced layout's fan-out, again kubo's default.
+	MaxLinksPerNode = 174
+)

@@ -1,0 +1,154 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/healthwallet/healthwallet/wallet/catalog"
+	"github.com/healthwallet/healthwallet/wallet/envelope"
+)
+
+// Record is a catalog entry; its content is read with Read or Open.
+type Record = catalog.Record
+
+// Query selects records for List.
+type Query = catalog.Query
+
+// ErrNoRecord is returned for a record ID the wallet does not hold.
+var ErrNoRecord = catalog.ErrNotFound
+
+// MaxReadSize bounds Read, which holds a whole record in memory; larger
+// records (attachments) are streamed with Open or SaveAs.
+const MaxReadSize = 256 << 20
+
+// List returns the wallet's records matching q, newest first.
+func (w *Wallet) List(ctx context.Context, q Query) ([]Record, error) {
+	return w.catalog.List(ctx, q)
+}
+
+// Counts returns the number of records per resource type.
+func (w *Wallet) Counts(ctx context.Context) (map[string]int, error) {
+	return w.catalog.Counts(ctx)
+}
+
+// Get returns a record's catalog entry.
+func (w *Wallet) Get(ctx context.Context, id string) (Record, error) {
+	return w.catalog.Get(ctx, id)
+}
+
+// Read returns a record's verified plaintext. It returns nothing unless the
+// whole record decrypted and authenticated.
+func (w *Wallet) Read(ctx context.Context, id string) (Record, []byte, error) {
+	rec, err := w.catalog.Get(ctx, id)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	if rec.Size > MaxReadSize {
+		return rec, nil, fmt.Errorf("record %s is %d bytes: save it to a file instead", id, rec.Size)
+	}
+	ct, err := w.ciphertext(ctx, rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	plain, err := envelope.DecryptAll(ct, w.id.KEMKey())
+	if err != nil {
+		return rec, nil, fmt.Errorf("decrypt record %s: %w", id, err)
+	}
+	return rec, plain, nil
+}
+
+// Open streams a record's plaintext. Every chunk is authenticated before it is
+// returned; a damaged record ends in an error from Read, and a caller that
+// shows or saves the bytes must discard what it got when that happens (SaveAs
+// does).
+func (w *Wallet) Open(ctx context.Context, id string) (Record, io.ReadCloser, error) {
+	rec, err := w.catalog.Get(ctx, id)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	c, err := w.content(ctx, rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	r, err := envelope.NewReader(c, w.id.KEMKey())
+	if err != nil {
+		c.Close()
+		return rec, nil, fmt.Errorf("decrypt record %s: %w", id, err)
+	}
+	return rec, readCloser{Reader: r, Closer: c}, nil
+}
+
+// SaveAs writes a record's plaintext to path. The file appears only once the
+// whole record has been decrypted and verified.
+func (w *Wallet) SaveAs(ctx context.Context, id, path string) (err error) {
+	_, r, err := w.Open(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("save record %s: %w", id, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, r); err != nil {
+		return fmt.Errorf("save record %s: %w", id, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("save record %s: %w", id, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("save record %s: %w", id, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save record %s: %w", id, err)
+	}
+	return nil
+}
+
+func (w *Wallet) content(ctx context.Context, rec Record) (io.ReadCloser, error) {
+	c, err := cid.Decode(rec.CID)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: bad content ID %q: %w", rec.ID, rec.CID, err)
+	}
+	content, err := w.store.Get(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", rec.ID, err)
+	}
+	return content, nil
+}
+
+func (w *Wallet) ciphertext(ctx context.Context, rec Record) ([]byte, error) {
+	c, err := w.content(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", rec.ID, err)
+	}
+	return b, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+
+// Kinds of record.
+const (
+	KindFHIR       = catalog.KindFHIR
+	KindAttachment = catalog.KindAttachment
+)
