@@ -14,7 +14,7 @@ deps:
 	@bash packaging/install-deps.sh
 
 build: deps
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/healthwallet
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/healthwallet
 
 # Opens the app on a demo wallet (created on first run, with sample records).
 run: build

@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/healthwallet/healthwallet/assets"
+
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -32,6 +34,7 @@ type UI struct {
 func New(a fyne.App, cfg Config) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{app: a, cfg: cfg, ctx: ctx, cancel: cancel}
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	u.win = a.NewWindow("Health Wallet")
 	u.win.Resize(fyne.NewSize(1024, 700))
 	u.win.SetOnClosed(u.close)

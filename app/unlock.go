@@ -1,16 +1,12 @@
 package app
 
 import (
-	"strconv"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/healthwallet/healthwallet/wallet"
 )
-
-func strconvItoa(i int) string { return strconv.Itoa(i) }
 
 // showUnlock asks for the passphrase.
 func (u *UI) showUnlock() {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -77,7 +78,7 @@ func (u *UI) showPhrase(phrase string) {
 	words := strings.Fields(phrase)
 	grid := container.NewGridWithColumns(4)
 	for i, w := range words {
-		grid.Add(widget.NewLabelWithStyle(strconvItoa(i+1)+". "+w, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+		grid.Add(widget.NewLabelWithStyle(strconv.Itoa(i+1)+". "+w, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
 	}
 	note := widget.NewLabel("Write these 24 words down, in order, and keep them somewhere safe and offline. " +
 		"They are the only way to restore your wallet if this computer or your passphrase is lost, and anyone who has them can read your records.")

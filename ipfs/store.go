@@ -47,7 +47,9 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open block store %s: %w", dir, err)
 	}
-	bs := &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d)}
+	// Ciphertext never repeats, so checking for a block before writing it
+	// is wasted work: write through.
+	bs := &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))}
 	bsvc := blockservice.New(bs, nil)
 	return &Store{
 		datastore:  d,

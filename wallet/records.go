@@ -146,7 +146,6 @@ type readCloser struct {
 	io.Closer
 }
 
-
 // Kinds of record.
 const (
 	KindFHIR       = catalog.KindFHIR

@@ -260,4 +260,3 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return os.Rename(tmp.Name(), path)
 }
-

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -40,6 +41,9 @@ func Parse(name string, data []byte) ([]Resource, error) {
 	if int64(len(data)) > MaxFileSize {
 		return fail("", errorf(ErrLimit, "the file is larger than the %s import limit", byteSize(MaxFileSize)))
 	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return fail("", errorf(ErrInvalidJSON, "the file is UTF-16 text; FHIR JSON must be saved as UTF-8"))
+	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	doc := trimJSONSpace(data)
 	if len(doc) == 0 {
@@ -49,21 +53,29 @@ func Parse(name string, data []byte) ([]Resource, error) {
 		return fail("", errorf(ErrEmpty, "the file contains only blank lines"))
 	}
 
+	// Positions in messages are counted in data (after the BOM), so that
+	// leading blank lines count.
+	notUTF8 := func() ([]Resource, error) {
+		line, col := position(data, invalidUTF8Offset(data))
+		return fail("", errorf(ErrInvalidJSON, "the file is not UTF-8 text (invalid byte at line %d, column %d)", line, col))
+	}
 	if json.Valid(doc) {
+		if !utf8.Valid(doc) {
+			return notUTF8()
+		}
 		return parseDocument(name, doc)
 	}
 	if looksLikeNDJSON(doc) {
-		return parseNDJSON(name, doc)
+		return parseNDJSON(name, data)
 	}
 	// A single document that is not valid JSON: say where, or what it is.
 	if ct, ok := DetectAttachment(data); ok {
 		return fail("", errorf(ErrInvalidJSON, "the file is %s (%s), not FHIR JSON; it can be imported as an attachment", attachmentKind(ct), ct))
 	}
-	if !utf8.Valid(doc) {
-		line, col := position(doc, invalidUTF8Offset(doc))
-		return fail("", errorf(ErrInvalidJSON, "the file is not UTF-8 text (invalid byte at line %d, column %d)", line, col))
+	if !utf8.Valid(data) {
+		return notUTF8()
 	}
-	return fail("", syntaxError(doc, true))
+	return fail("", syntaxError(data, true))
 }
 
 // parseDocument handles a file that is exactly one valid JSON value.
@@ -111,7 +123,7 @@ func parseBundle(name string, bundle []byte) ([]Resource, error) {
 	}
 	out := make([]Resource, 0, len(entries))
 	for i, e := range entries {
-		entry := fmt.Sprintf("entry %d", i+1)
+		entry := entryName("entry", i+1)
 		if len(e) == 0 || e[0] != '{' {
 			return fail(entry, errorf(ErrNotFHIR, "the entry is a JSON %s, not an object", jsonKind(firstByte(e))))
 		}
@@ -177,25 +189,25 @@ func looksLikeNDJSON(doc []byte) bool {
 	return json.Valid(lines[0]) || (lines[1][0] == '{' && json.Valid(lines[1]))
 }
 
-func parseNDJSON(name string, doc []byte) ([]Resource, error) {
-	out := make([]Resource, 0, bytes.Count(doc, []byte{'\n'})+1)
+// parseNDJSON parses data (the whole file after its BOM) line by line.
+func parseNDJSON(name string, data []byte) ([]Resource, error) {
+	out := make([]Resource, 0, bytes.Count(data, []byte{'\n'})+1)
 	lineNo := 0
-	for rest := doc; len(rest) > 0; {
+	for rest := data; len(rest) > 0; {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte{'\n'})
 		lineNo++
-		line = trimJSONSpace(line) // also drops the \r of CRLF
-		if len(line) == 0 {
+		line = bytes.TrimRight(line, " \t\r")  // also drops the \r of CRLF
+		content := bytes.TrimLeft(line, " \t") // columns still count from the line start
+		if len(content) == 0 {
 			continue
 		}
-		entry := fmt.Sprintf("line %d", lineNo)
+		entry := entryName("line", lineNo)
 		if len(line) > MaxLineLength {
 			return nil, &ParseError{File: name, Entry: entry, Err: errorf(ErrLimit, "the line is longer than the %s limit for one resource", byteSize(MaxLineLength))}
 		}
-		if line[0] != '{' {
-			if json.Valid(line) {
-				return nil, &ParseError{File: name, Entry: entry, Err: errorf(ErrNotFHIR, "the line is a JSON %s, not a FHIR resource", jsonKind(line[0]))}
-			}
+		if content[0] != '{' && json.Valid(content) {
+			return nil, &ParseError{File: name, Entry: entry, Err: errorf(ErrNotFHIR, "the line is a JSON %s, not a FHIR resource", jsonKind(content[0]))}
 		}
 		r, err := parseResource(line, false)
 		if err != nil {
@@ -444,7 +456,7 @@ func syntaxError(b []byte, multiline bool) error {
 	msg := se.Error()
 	if strings.Contains(msg, "unexpected end of JSON input") {
 		msg = "the JSON ends before it is complete (a missing } or ] or \"?)"
-		off = len(b)
+		off = len(bytes.TrimRight(b, " \t\r\n"))
 	} else {
 		off = max(off-1, 0) // Offset is just past the offending byte
 	}
@@ -474,6 +486,11 @@ func invalidUTF8Offset(b []byte) int {
 		i += size
 	}
 	return len(b)
+}
+
+// entryName returns "line 12" / "entry 3" without formatting per call.
+func entryName(kind string, n int) string {
+	return kind + " " + strconv.Itoa(n)
 }
 
 func trimJSONSpace(b []byte) []byte {

@@ -36,9 +36,10 @@
 //	version (0x01) || Ed25519 public key (32 bytes) || checksum (4 bytes)
 //
 // where the checksum is the first 4 bytes of SHA-256("healthwallet id
-// checksum v1" || version || key). For example
+// checksum v1" || version || key): 63 characters in all. For example, the
+// identity of the BIP39 test phrase "abandon abandon ... abandon art" is
 //
-//	hw1aeexampl... (60 base32 characters after "hw1")
+//	hw1afizn5aaoscx2oi7w6zfhpxmwdkr66irzvoh3wrq4bplwhggqqjoiqec3gcq
 //
 // The ID contains the signing key itself rather than a hash of it, so anyone
 // holding only an ID can check a signature by that person offline, with no

@@ -125,7 +125,9 @@ func (id *Identity) ID() ID { return IDFromSigningKey(id.public.SigningKey) }
 // DeriveKey returns n bytes derived from the identity for label, for other
 // per-wallet keys such as the catalog's encryption key. Different labels give
 // independent keys; the same label always gives the same key. Labels should
-// be namespaced and versioned, like "healthwallet/v1/catalog-key".
+// be namespaced and versioned, like "healthwallet/v1/catalog-key", and each
+// used with a single length (HKDF outputs for one label and two lengths share
+// a prefix).
 //
 // DeriveKey panics if label is empty or is one of the identity's own labels
 // (LabelSigning, LabelKEM), or if n is not in 1..8160: these are programming

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/keystore"
+)
+
+var testOpts = wallet.Options{KDF: keystore.TestParams}
+
+const bundle = "../../shared/testdata/fhir/synthea-bundles/Michal_Collier_584f0a39-8b0f-46d0-b0d2-4915115ffb8d.json"
+
+// walk visits o and everything inside it, widgets through their renderers.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil {
+		return
+	}
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walk(c, visit)
+		}
+	}
+}
+
+// everything visits the window's content and its dialogs.
+func everything(w fyne.Window, visit func(fyne.CanvasObject)) {
+	var objs []fyne.CanvasObject
+	fyne.DoAndWait(func() {
+		objs = append(objs, w.Canvas().Content())
+		objs = append(objs, w.Canvas().Overlays().List()...)
+	})
+	for _, o := range objs {
+		walk(o, visit)
+	}
+}
+
+func findButton(w fyne.Window, text string) *widget.Button {
+	var found *widget.Button
+	everything(w, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
+			found = b
+		}
+	})
+	return found
+}
+
+func hasLabel(w fyne.Window, pred func(string) bool) bool {
+	found := false
+	everything(w, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && pred(l.Text) {
+			found = true
+		}
+	})
+	return found
+}
+
+func entries(w fyne.Window) []*widget.Entry {
+	var out []*widget.Entry
+	everything(w, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok {
+			out = append(out, e)
+		}
+	})
+	return out
+}
+
+// waitFor polls until cond holds, failing at the deadline: the UI updates
+// from goroutines, so tests wait for what they expect to see.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func tap(t *testing.T, w fyne.Window, text string) {
+	t.Helper()
+	var b *widget.Button
+	waitFor(t, "button "+text, func() bool { b = findButton(w, text); return b != nil })
+	fyne.DoAndWait(func() { test.Tap(b) })
+}
+
+func typeInto(e *widget.Entry, s string) {
+	fyne.DoAndWait(func() { e.SetText(s) })
+}
+
+func TestCreateWalletFlow(t *testing.T) {
+	a := test.NewTempApp(t)
+	dir := t.TempDir()
+	u := New(a, Config{DataDir: dir, Options: testOpts})
+	t.Cleanup(func() { fyne.DoAndWait(u.Window().Close) })
+	fyne.DoAndWait(u.Start)
+
+	tap(t, u.Window(), "Create a new wallet")
+	es := entries(u.Window())
+	if len(es) != 2 {
+		t.Fatalf("create screen has %d entries, want 2", len(es))
+	}
+	typeInto(es[0], "a long passphrase")
+	typeInto(es[1], "a different one!")
+	tap(t, u.Window(), "Create wallet")
+	waitFor(t, "mismatch message", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return s == "The two passphrases differ." })
+	})
+	typeInto(es[1], "a long passphrase")
+	tap(t, u.Window(), "Create wallet")
+
+	// The phrase: 24 numbered words, from the wallet itself.
+	waitFor(t, "recovery phrase", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "24. ") })
+	})
+	if u.Wallet() == nil {
+		t.Fatal("no wallet after create")
+	}
+	words := strings.Fields(u.Wallet().RecoveryPhrase())
+	if !hasLabel(u.Window(), func(s string) bool { return s == "1. "+words[0] }) {
+		t.Error("phrase screen does not show the wallet's first word")
+	}
+	tap(t, u.Window(), "I have written them down")
+	tap(t, u.Window(), "Yes")
+	waitFor(t, "records screen", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return s == "0 records" })
+	})
+	if !wallet.Exists(dir) {
+		t.Fatal("wallet not on disk")
+	}
+}
+
+func TestUnlockAndBrowse(t *testing.T) {
+	dir := t.TempDir()
+	w, _, err := wallet.Create(dir, []byte("the right passphrase"), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := w.ImportFile(context.Background(), bundle, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	a := test.NewTempApp(t)
+	u := New(a, Config{DataDir: dir, Options: testOpts})
+	t.Cleanup(func() { fyne.DoAndWait(u.Window().Close) })
+	fyne.DoAndWait(u.Start)
+	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
+	pass := entries(u.Window())[0]
+
+	typeInto(pass, "the wrong passphrase")
+	tap(t, u.Window(), "Unlock")
+	waitFor(t, "wrong passphrase message", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "passphrase is not right") })
+	})
+	if pass.Text != "" {
+		t.Error("the passphrase stays in the entry after a failed unlock")
+	}
+
+	typeInto(pass, "the right passphrase")
+	tap(t, u.Window(), "Unlock")
+	want := strconv.Itoa(rep.Added) + " records"
+	waitFor(t, want, func() bool { return hasLabel(u.Window(), func(s string) bool { return s == want }) })
+
+	// Search narrows the list.
+	search := entries(u.Window())[0]
+	typeInto(search, "body weight")
+	matching, err := u.Wallet().List(context.Background(), wallet.Query{Text: "body weight"})
+	if err != nil || len(matching) == 0 || len(matching) == rep.Added {
+		t.Fatalf("search fixture: %d of %d records match: %v", len(matching), rep.Added, err)
+	}
+	wantFiltered := strconv.Itoa(len(matching)) + " records"
+	waitFor(t, wantFiltered, func() bool { return hasLabel(u.Window(), func(s string) bool { return s == wantFiltered }) })
+}
