@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -57,12 +58,12 @@ func (u *UI) showRecords() {
 	}
 	v.detail = container.NewStack(widget.NewLabel("Select a record to read it."))
 
-	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.ContentAddIcon(), v.importDialog),
-		widget.NewToolbarAction(theme.DocumentSaveIcon(), v.exportDialog),
-		widget.NewToolbarAction(theme.AccountIcon(), v.showID),
-		widget.NewToolbarSpacer(),
-		widget.NewToolbarAction(theme.LogoutIcon(), u.lock),
+	toolbar := container.NewHBox(
+		widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), v.importDialog),
+		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), v.exportDialog),
+		widget.NewButtonWithIcon("My ID", theme.AccountIcon(), v.showID),
+		layout.NewSpacer(),
+		widget.NewButtonWithIcon("Lock", theme.LogoutIcon(), u.lock),
 	)
 	left := container.NewBorder(container.NewVBox(v.search, v.count), nil, nil, nil, v.list)
 	split := container.NewHSplit(left, v.detail)

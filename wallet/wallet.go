@@ -3,7 +3,6 @@ package wallet
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -114,6 +113,7 @@ func Create(dir string, passphrase []byte, opts Options) (*Wallet, string, error
 // phrase gives the same identity on any machine. Records come back from a
 // backup, not from the phrase.
 func Restore(dir, phrase string, passphrase []byte, opts Options) (*Wallet, error) {
+	passphrase = normalizePassphrase(passphrase)
 	if len(passphrase) < MinPassphraseLen {
 		return nil, fmt.Errorf("%w: use at least %d characters", ErrWeakPassphrase, MinPassphraseLen)
 	}
@@ -148,7 +148,7 @@ func Open(dir string, passphrase []byte, opts Options) (*Wallet, error) {
 	if err != nil {
 		return nil, err
 	}
-	entropy, err := keystore.Load(filepath.Join(dir, keystoreFile), passphrase)
+	entropy, err := keystore.Load(filepath.Join(dir, keystoreFile), normalizePassphrase(passphrase))
 	if errors.Is(err, keystore.ErrWrongPassphrase) {
 		// The one error a user meets daily: said plainly, without a path.
 		err = ErrWrongPassphrase
@@ -222,10 +222,15 @@ func (w *Wallet) RecoveryPhrase() string { return w.id.Mnemonic() }
 
 // ChangePassphrase re-seals the keystore under a new passphrase.
 func (w *Wallet) ChangePassphrase(old, new []byte) error {
+	old, new = normalizePassphrase(old), normalizePassphrase(new)
 	if len(new) < MinPassphraseLen {
 		return fmt.Errorf("%w: use at least %d characters", ErrWeakPassphrase, MinPassphraseLen)
 	}
-	return keystore.ChangePassphrase(filepath.Join(w.dir, keystoreFile), old, new, w.opts.kdf())
+	err := keystore.ChangePassphrase(filepath.Join(w.dir, keystoreFile), old, new, w.opts.kdf())
+	if errors.Is(err, keystore.ErrWrongPassphrase) {
+		return ErrWrongPassphrase
+	}
+	return err
 }
 
 // Close closes the stores and releases the data directory.
@@ -233,6 +238,3 @@ func (w *Wallet) Close() error {
 	errs := []error{w.store.Close(), w.catalog.Close(), w.lock.Unlock()}
 	return errors.Join(errs...)
 }
-
-// isNotExist reports whether err means a file is missing.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

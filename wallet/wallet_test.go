@@ -128,6 +128,23 @@ func TestCreateOpenRestore(t *testing.T) {
 	}
 }
 
+// TestPassphraseUnicodeForms: a passphrase typed as composed or decomposed
+// characters (macOS vs Windows keyboards) opens the same wallet.
+func TestPassphraseUnicodeForms(t *testing.T) {
+	dir := t.TempDir()
+	composed, decomposed := "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e", "cafe\u0301 cre\u0300me bru\u0302le\u0301e"
+	w, _, err := wallet.Create(dir, []byte(composed), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w, err = wallet.Open(dir, []byte(decomposed), testOpts)
+	if err != nil {
+		t.Fatalf("decomposed form of the passphrase: %v", err)
+	}
+	w.Close()
+}
+
 func TestChangePassphrase(t *testing.T) {
 	dir := t.TempDir()
 	w, _, err := wallet.Create(dir, []byte(passphrase), testOpts)
