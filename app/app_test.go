@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,25 @@ import (
 var testOpts = wallet.Options{KDF: keystore.TestParams}
 
 const bundle = "../../shared/testdata/fhir/synthea-bundles/Michal_Collier_584f0a39-8b0f-46d0-b0d2-4915115ffb8d.json"
+
+// uiMu serialises the UI's background updates with the test's reads and
+// actions: Fyne's test driver runs fyne.Do inline on the calling goroutine.
+var uiMu sync.Mutex
+
+func onUI(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
+}
+
+func newTestUI(t *testing.T, dir string) *UI {
+	a := test.NewTempApp(t)
+	u := New(a, Config{DataDir: dir, Options: testOpts})
+	u.do = onUI
+	t.Cleanup(func() { onUI(u.Window().Close) })
+	onUI(u.Start)
+	return u
+}
 
 // walk visits o and everything inside it, widgets through their renderers.
 func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
@@ -39,14 +59,12 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 
 // everything visits the window's content and its dialogs.
 func everything(w fyne.Window, visit func(fyne.CanvasObject)) {
-	var objs []fyne.CanvasObject
-	fyne.DoAndWait(func() {
-		objs = append(objs, w.Canvas().Content())
-		objs = append(objs, w.Canvas().Overlays().List()...)
+	onUI(func() {
+		walk(w.Canvas().Content(), visit)
+		for _, o := range w.Canvas().Overlays().List() {
+			walk(o, visit)
+		}
 	})
-	for _, o := range objs {
-		walk(o, visit)
-	}
 }
 
 func findButton(w fyne.Window, text string) *widget.Button {
@@ -96,19 +114,16 @@ func tap(t *testing.T, w fyne.Window, text string) {
 	t.Helper()
 	var b *widget.Button
 	waitFor(t, "button "+text, func() bool { b = findButton(w, text); return b != nil })
-	fyne.DoAndWait(func() { test.Tap(b) })
+	onUI(func() { test.Tap(b) })
 }
 
 func typeInto(e *widget.Entry, s string) {
-	fyne.DoAndWait(func() { e.SetText(s) })
+	onUI(func() { e.SetText(s) })
 }
 
 func TestCreateWalletFlow(t *testing.T) {
-	a := test.NewTempApp(t)
 	dir := t.TempDir()
-	u := New(a, Config{DataDir: dir, Options: testOpts})
-	t.Cleanup(func() { fyne.DoAndWait(u.Window().Close) })
-	fyne.DoAndWait(u.Start)
+	u := newTestUI(t, dir)
 
 	tap(t, u.Window(), "Create a new wallet")
 	es := entries(u.Window())
@@ -128,10 +143,12 @@ func TestCreateWalletFlow(t *testing.T) {
 	waitFor(t, "recovery phrase", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "24. ") })
 	})
-	if u.Wallet() == nil {
+	var created *wallet.Wallet
+	onUI(func() { created = u.Wallet() })
+	if created == nil {
 		t.Fatal("no wallet after create")
 	}
-	words := strings.Fields(u.Wallet().RecoveryPhrase())
+	words := strings.Fields(created.RecoveryPhrase())
 	if !hasLabel(u.Window(), func(s string) bool { return s == "1. "+words[0] }) {
 		t.Error("phrase screen does not show the wallet's first word")
 	}
@@ -157,10 +174,7 @@ func TestUnlockAndBrowse(t *testing.T) {
 	}
 	w.Close()
 
-	a := test.NewTempApp(t)
-	u := New(a, Config{DataDir: dir, Options: testOpts})
-	t.Cleanup(func() { fyne.DoAndWait(u.Window().Close) })
-	fyne.DoAndWait(u.Start)
+	u := newTestUI(t, dir)
 	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
 	pass := entries(u.Window())[0]
 
@@ -169,7 +183,9 @@ func TestUnlockAndBrowse(t *testing.T) {
 	waitFor(t, "wrong passphrase message", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "passphrase is not right") })
 	})
-	if pass.Text != "" {
+	var left string
+	onUI(func() { left = pass.Text })
+	if left != "" {
 		t.Error("the passphrase stays in the entry after a failed unlock")
 	}
 
@@ -181,7 +197,9 @@ func TestUnlockAndBrowse(t *testing.T) {
 	// Search narrows the list.
 	search := entries(u.Window())[0]
 	typeInto(search, "body weight")
-	matching, err := u.Wallet().List(context.Background(), wallet.Query{Text: "body weight"})
+	var unlocked *wallet.Wallet
+	onUI(func() { unlocked = u.Wallet() })
+	matching, err := unlocked.List(context.Background(), wallet.Query{Text: "body weight"})
 	if err != nil || len(matching) == 0 || len(matching) == rep.Added {
 		t.Fatalf("search fixture: %d of %d records match: %v", len(matching), rep.Added, err)
 	}

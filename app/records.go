@@ -88,7 +88,7 @@ func (v *recordsView) reload() {
 	text := v.search.Text
 	go func() {
 		recs, err := w.List(v.u.ctx, wallet.Query{Text: text})
-		fyne.Do(func() {
+		v.u.do(func() {
 			if err != nil {
 				dialog.ShowError(fmt.Errorf("%s", sentence(err)), v.u.win)
 				return
@@ -121,7 +121,7 @@ func (v *recordsView) show(r wallet.Record) {
 		} else {
 			body = fmt.Sprintf("%s file, %d bytes. Use Export to save it.", r.ContentType, r.Size)
 		}
-		fyne.Do(func() {
+		v.u.do(func() {
 			date := "no date"
 			if !r.Date.IsZero() {
 				date = r.Date.Local().Format("2 January 2006 15:04")
@@ -163,13 +163,13 @@ func (v *recordsView) importFile(path string) {
 	prog.Show()
 	go func() {
 		rep, err := w.ImportFile(v.u.ctx, path, func(done, total int64) {
-			fyne.Do(func() {
+			v.u.do(func() {
 				if total > 0 {
 					bar.SetValue(float64(done) / float64(total))
 				}
 			})
 		})
-		fyne.Do(func() {
+		v.u.do(func() {
 			prog.Hide()
 			if err != nil {
 				dialog.ShowInformation("Not imported", sentence(err)+"\n\nNothing from this file was kept.", v.u.win)
@@ -198,7 +198,7 @@ func (v *recordsView) exportDialog() {
 		go func() {
 			err := w.ExportBundle(v.u.ctx, wc, nil)
 			cerr := wc.Close()
-			fyne.Do(func() {
+			v.u.do(func() {
 				if err == nil {
 					err = cerr
 				}

@@ -27,13 +27,18 @@ type UI struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// do runs a UI update from a background goroutine: fyne.Do, except in
+	// tests, whose driver runs it inline and so needs it serialised with
+	// the test's own reads of the widget tree.
+	do func(func())
 }
 
 // New creates the main window; call Start (or ShowWallet) and then the
 // window's ShowAndRun.
 func New(a fyne.App, cfg Config) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{app: a, cfg: cfg, ctx: ctx, cancel: cancel}
+	u := &UI{app: a, cfg: cfg, ctx: ctx, cancel: cancel, do: fyne.Do}
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	u.win = a.NewWindow("Health Wallet")
 	u.win.Resize(fyne.NewSize(1024, 700))

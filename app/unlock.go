@@ -24,7 +24,7 @@ func (u *UI) showUnlock() {
 		go func() {
 			w, err := wallet.Open(u.cfg.DataDir, secret, u.cfg.Options)
 			clear(secret)
-			fyne.Do(func() {
+			u.do(func() {
 				unlockBtn.Enable()
 				pass.SetText("")
 				if err != nil {

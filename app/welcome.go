@@ -50,7 +50,7 @@ func (u *UI) showCreate() {
 		secret := []byte(pass.Text)
 		go func() {
 			w, phrase, err := wallet.Create(u.cfg.DataDir, secret, u.cfg.Options)
-			fyne.Do(func() {
+			u.do(func() {
 				pass.SetText("")
 				again.SetText("")
 				createBtn.Enable()
@@ -114,7 +114,7 @@ func (u *UI) showRestore() {
 		words, secret := phrase.Text, []byte(pass.Text)
 		go func() {
 			w, err := wallet.Restore(u.cfg.DataDir, words, secret, u.cfg.Options)
-			fyne.Do(func() {
+			u.do(func() {
 				restoreBtn.Enable()
 				if err != nil {
 					status.SetText(sentence(err))

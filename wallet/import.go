@@ -14,7 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -45,7 +45,8 @@ type ImportReport struct {
 }
 
 // Progress is told how far a long task has come: done of total units.
-// It is called from the task's goroutines; it must not block.
+// Calls come from the task's goroutines, one at a time, with done never
+// decreasing; it must not block.
 type Progress func(done, total int64)
 
 // ImportFile imports one file: a FHIR R4 resource, a Bundle, bulk NDJSON, a
@@ -198,19 +199,24 @@ func (w *Wallet) commit(ctx context.Context, name string, items []*pending, prog
 		}
 	}()
 
-	total, done := int64(len(items)), atomic.Int64{}
-	done.Store(int64(rep.Duplicates))
-	report := func() {
+	// Progress calls are serialised and their counts only grow, so a caller
+	// needs no locking of its own.
+	var progressMu sync.Mutex
+	total, done := int64(len(items)), int64(rep.Duplicates)
+	advance := func(n int64) {
+		progressMu.Lock()
+		defer progressMu.Unlock()
+		done += n
 		if progress != nil {
-			progress(done.Load(), total)
+			progress(done, total)
 		}
 	}
-	report()
+	advance(0)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, p := range fresh {
 		if p.cid.Defined() { // streamed in already
-			done.Add(1)
+			advance(1)
 			continue
 		}
 		g.Go(func() error {
@@ -222,8 +228,7 @@ func (w *Wallet) commit(ctx context.Context, name string, items []*pending, prog
 				return fmt.Errorf("store record %s: %w", p.rec.ID, err)
 			}
 			p.cid = c
-			done.Add(1)
-			report()
+			advance(1)
 			return nil
 		})
 	}

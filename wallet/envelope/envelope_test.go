@@ -44,6 +44,81 @@ func readAllWith(r io.Reader, size int) ([]byte, error) {
 	}
 }
 
+// pieceReader is a source that can write itself out (like bytes.Reader, so
+// that the reader's push path is used) in pieces of a given size.
+type pieceReader struct {
+	data  []byte
+	piece int
+}
+
+func (p *pieceReader) Read(b []byte) (int, error) {
+	if len(p.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.data)
+	p.data = p.data[n:]
+	return n, nil
+}
+
+func (p *pieceReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for len(p.data) > 0 {
+		m, err := w.Write(p.data[:min(p.piece, len(p.data))])
+		total += int64(m)
+		p.data = p.data[m:]
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// readModes are the ways to drain a reader: pull (Read), push (WriteTo with
+// a source that is an io.WriterTo), and both mixed.
+var readModes = []struct {
+	name string
+	src  func(ct []byte) io.Reader
+	read func(r io.Reader) ([]byte, error)
+}{
+	{"pull", func(ct []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(ct)} }, func(r io.Reader) ([]byte, error) { return readAllWith(r, 1000) }},
+	{"pull-copy", func(ct []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(ct)) }, copyAll},
+	{"push", func(ct []byte) io.Reader { return bytes.NewReader(ct) }, copyAll},
+	{"push-1000", func(ct []byte) io.Reader { return &pieceReader{ct, 1000} }, copyAll},
+	{"push-chunk", func(ct []byte) io.Reader { return &pieceReader{ct, encryptedChunkSize} }, copyAll},
+	{"push-chunk+1", func(ct []byte) io.Reader { return &pieceReader{ct, encryptedChunkSize + 1} }, copyAll},
+	{"push-3chunks-1", func(ct []byte) io.Reader { return &pieceReader{ct, 3*encryptedChunkSize - 1} }, copyAll},
+	{"read-then-push", func(ct []byte) io.Reader { return bytes.NewReader(ct) }, func(r io.Reader) ([]byte, error) {
+		head := make([]byte, 100)
+		n, err := r.Read(head)
+		if err == io.EOF {
+			return head[:n], nil
+		}
+		if err != nil {
+			return head[:n], err
+		}
+		rest, err := copyAll(r)
+		return append(head[:n], rest...), err
+	}},
+	{"read-big-then-push", func(ct []byte) io.Reader { return bytes.NewReader(ct) }, func(r io.Reader) ([]byte, error) {
+		head := make([]byte, ChunkSize)
+		n, err := r.Read(head)
+		if err == io.EOF {
+			return head[:n], nil
+		}
+		if err != nil {
+			return head[:n], err
+		}
+		rest, err := copyAll(r)
+		return append(head[:n], rest...), err
+	}},
+}
+
+func copyAll(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, r)
+	return buf.Bytes(), err
+}
+
 func TestRoundTrip(t *testing.T) {
 	alice := testKey(t, "alice")
 	for _, size := range roundTripSizes {
@@ -69,6 +144,16 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("Decrypt: %v, plaintext equal: %v", err, bytes.Equal(buf.Bytes(), pt))
 			}
 
+			for _, m := range readModes {
+				r, err := NewReaderWithKey(m.src(ct), key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := m.read(r)
+				if err != nil || !bytes.Equal(got, pt) {
+					t.Fatalf("%s: %v, plaintext equal: %v", m.name, err, bytes.Equal(got, pt))
+				}
+			}
 			readSizes := []int{1000, ChunkSize, 3 * ChunkSize}
 			if size <= 2*ChunkSize {
 				readSizes = append(readSizes, 1)
@@ -258,6 +343,19 @@ func TestStreamingNeverReturnsTamperedChunk(t *testing.T) {
 			t.Errorf("Read after error = %d, %v", n, err)
 		}
 	}
+	for _, m := range readModes {
+		r, err := NewReaderWithKey(m.src(ct), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.read(r)
+		if !errors.Is(err, ErrChunkTampered) || !bytes.Equal(got, pt[:2*ChunkSize]) {
+			t.Errorf("%s: got %d bytes (prefix ok: %v), err %v", m.name, len(got), bytes.Equal(got, pt[:len(got)]), err)
+		}
+		if n, err := io.Copy(io.Discard, r); n != 0 || !errors.Is(err, ErrChunkTampered) {
+			t.Errorf("%s: WriteTo after error = %d, %v", m.name, n, err)
+		}
+	}
 	var buf bytes.Buffer
 	if err := Decrypt(&buf, bytes.NewReader(ct), testKey(t, "alice")); !errors.Is(err, ErrChunkTampered) || !bytes.Equal(buf.Bytes(), pt[:2*ChunkSize]) {
 		t.Errorf("Decrypt wrote %d bytes, err %v", buf.Len(), err)
@@ -323,12 +421,14 @@ func TestPayloadDamage(t *testing.T) {
 		}
 		_, err := DecryptAllWithKey(c.ct, key)
 		check("DecryptAll", err)
-		r, err := NewReaderWithKey(bytes.NewReader(c.ct), key)
-		if err != nil {
-			t.Fatal(err)
+		for _, m := range readModes {
+			r, err := NewReaderWithKey(m.src(c.ct), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = m.read(r)
+			check(m.name, err)
 		}
-		_, err = io.Copy(io.Discard, r)
-		check("stream", err)
 	}
 }
 
@@ -447,6 +547,28 @@ func TestIOErrors(t *testing.T) {
 		t.Errorf("payload read error: %v", err)
 	}
 
+	// The same through the push path (the source is an io.WriterTo).
+	r, err = NewReaderWithKey(&failingWriterTo{pieceReader{ct, 70000}, 100000, boom}, key2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := io.Copy(io.Discard, r); !errors.Is(err, boom) || isSentinel(err) || n != ChunkSize {
+		t.Errorf("push read error: %d, %v", n, err)
+	}
+	// A failing destination stops the reader for good, in both paths.
+	for _, src := range []io.Reader{bytes.NewReader(ct), struct{ io.Reader }{bytes.NewReader(ct)}} {
+		r, err = NewReaderWithKey(src, key2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(errWriter{boom}, r); !errors.Is(err, boom) {
+			t.Errorf("destination error: %v", err)
+		}
+		if _, err := r.Read(make([]byte, 10)); !errors.Is(err, boom) {
+			t.Errorf("Read after destination error: %v", err)
+		}
+	}
+
 	// Write errors are returned and sticky.
 	if _, err := NewWriter(errWriter{boom}, key); !errors.Is(err, boom) {
 		t.Errorf("header write error: %v", err)
@@ -477,6 +599,30 @@ func TestIOErrors(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// failingWriterTo fails with err once it has handed out limit bytes.
+type failingWriterTo struct {
+	pieceReader
+	limit int64
+	err   error
+}
+
+func (f *failingWriterTo) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for len(f.data) > 0 {
+		n := min(f.piece, len(f.data))
+		if total+int64(n) > f.limit {
+			return total, f.err
+		}
+		m, err := w.Write(f.data[:n])
+		total += int64(m)
+		f.data = f.data[m:]
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 type limitedWriter struct {
@@ -525,7 +671,8 @@ func TestConstantAllocations(t *testing.T) {
 	}
 	e4, d4 := allocs(4 * ChunkSize)
 	e64, d64 := allocs(64 * ChunkSize)
-	if e64 > e4 || d64 > d4 {
+	// A little slack: under -race, sync.Pool drops buffers at random.
+	if e64 > e4+3 || d64 > d4+3 {
 		t.Errorf("allocations grow with size: encrypt %v -> %v, decrypt %v -> %v", e4, e64, d4, d64)
 	}
 }

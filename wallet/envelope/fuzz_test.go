@@ -161,6 +161,19 @@ func FuzzDecrypt(f *testing.F) {
 		if !matches(got, true) {
 			t.Fatalf("stream returned %d bytes that are not a prefix of the plaintext", len(got))
 		}
+		// The same through the push path, with writes that split chunks.
+		r, serr = NewReaderWithKey(&pieceReader{data, 40000}, key)
+		got = nil
+		if serr == nil {
+			got, serr = copyAll(r)
+		}
+		checkSentinel(t, "push", serr)
+		if (serr == nil) != (err == nil) || (err == nil && !bytes.Equal(got, all)) {
+			t.Fatalf("push and DecryptAll disagree: %v / %v", serr, err)
+		}
+		if !matches(got, true) {
+			t.Fatalf("push returned %d bytes that are not a prefix of the plaintext", len(got))
+		}
 
 		// With the private key: the same outcome, unless no stanza opens.
 		if h, _, herr := ParseHeader(bytes.NewReader(data)); herr == nil && h.Recipients() <= 4 {

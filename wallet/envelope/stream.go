@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -30,6 +31,28 @@ func payloadAEAD(key DataKey, salt []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("envelope: %w", err)
 	}
 	return aead, nil
+}
+
+// bufPool holds chunk buffers (one encrypted chunk plus one byte, enough for
+// every use). Pooling them removes the allocation, zeroing and GC cost of two
+// 64 KiB buffers per stream, which is most of the fixed cost of a small record.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, encryptedChunkSize+1)
+	return &b
+}}
+
+func getBuf() []byte { return *bufPool.Get().(*[]byte) }
+
+// putBuf returns b to the pool, zeroing it first if it held plaintext.
+func putBuf(b []byte, secret bool) {
+	if b == nil {
+		return
+	}
+	if secret {
+		clear(b)
+	}
+	b = b[:cap(b)]
+	bufPool.Put(&b)
 }
 
 type nonce [nonceSize]byte
@@ -64,7 +87,7 @@ func NewWriter(dst io.Writer, key DataKey, recipients ...hpke.PublicKey) (io.Wri
 	if _, err := dst.Write(header); err != nil {
 		return nil, err
 	}
-	return &writer{dst: dst, aead: aead, buf: make([]byte, encryptedChunkSize)}, nil
+	return &writer{dst: dst, aead: aead, buf: getBuf()[:encryptedChunkSize]}, nil
 }
 
 type writer struct {
@@ -72,23 +95,28 @@ type writer struct {
 	aead    cipher.AEAD
 	nonce   nonce
 	counter uint64
-	buf     []byte // encryptedChunkSize; buf[:n] is plaintext not yet sealed
+	buf     []byte // encryptedChunkSize (+1 cap); buf[:n] is plaintext not yet sealed
 	n       int    // always <= ChunkSize between calls
-	err     error  // sticky
+	err     error  // sticky; once set, buf is back in the pool
+}
+
+func (w *writer) fail(err error) error {
+	w.err = err
+	putBuf(w.buf, true)
+	w.buf = nil
+	return err
 }
 
 // seal seals pt (either w.buf[:len(pt)] or caller memory) into w.buf and
 // writes it out.
 func (w *writer) seal(pt []byte, final bool) error {
 	if !final && w.counter == math.MaxUint64 {
-		w.err = fmt.Errorf("envelope: too many chunks")
-		return w.err
+		return w.fail(fmt.Errorf("envelope: too many chunks"))
 	}
 	w.nonce.set(w.counter, final)
 	ct := w.aead.Seal(w.buf[:0], w.nonce[:], pt, nil)
 	if _, err := w.dst.Write(ct); err != nil {
-		w.err = err
-		return err
+		return w.fail(err)
 	}
 	w.counter++
 	return nil
@@ -163,8 +191,7 @@ func (w *writer) Close() error {
 	if err := w.seal(w.buf[:w.n], true); err != nil {
 		return err
 	}
-	clear(w.buf)
-	w.err = errWriterClosed
+	w.fail(errWriterClosed)
 	return nil
 }
 
@@ -178,9 +205,24 @@ type reader struct {
 	counter uint64
 	cbuf    []byte // encryptedChunkSize+1, stream mode only
 	carry   bool   // cbuf[encryptedChunkSize] is the first byte of the next chunk
-	pbuf    []byte // ChunkSize, allocated on first small Read or WriteTo
+	pbuf    []byte // ChunkSize, taken on first small Read or WriteTo
 	pending []byte // verified plaintext not yet returned, within pbuf
 	err     error  // sticky; io.EOF after the final chunk
+}
+
+// release returns the buffers to the pool once the stream is over (r.err is
+// set) and nothing is pending.
+func (r *reader) release() {
+	putBuf(r.cbuf, false)
+	putBuf(r.pbuf, true)
+	r.cbuf, r.pbuf, r.pending, r.mem = nil, nil, nil, nil
+}
+
+func (r *reader) plainBuf() []byte {
+	if r.pbuf == nil {
+		r.pbuf = getBuf()[:ChunkSize]
+	}
+	return r.pbuf
 }
 
 func newReader(src io.Reader, mem []byte, key DataKey, salt []byte) (*reader, error) {
@@ -190,7 +232,7 @@ func newReader(src io.Reader, mem []byte, key DataKey, salt []byte) (*reader, er
 	}
 	r := &reader{src: src, mem: mem, aead: aead}
 	if src != nil {
-		r.cbuf = make([]byte, encryptedChunkSize+1)
+		r.cbuf = getBuf()
 	}
 	return r, nil
 }
@@ -229,29 +271,47 @@ func (r *reader) open(dst, chunk []byte, final bool) ([]byte, error) {
 	return r.aead.Open(dst[:0], r.nonce[:], chunk, nil)
 }
 
-// next authenticates the next chunk and decrypts it into dst[:0] (in place if
-// cap(dst) is large enough; dst must not overlap the ciphertext). It returns
-// io.EOF after the final chunk.
+// next reads the next chunk, authenticates it and decrypts it into dst[:0]
+// (in place if cap(dst) is large enough; dst must not overlap the
+// ciphertext). It returns io.EOF after the final chunk. It must only be called
+// with nothing pending.
 func (r *reader) next(dst []byte) ([]byte, error) {
 	if r.err != nil {
+		r.release()
 		return nil, r.err
 	}
-	pt, err := r.nextChunk(dst)
+	chunk, last, err := r.readChunk()
 	if err != nil {
-		r.err = err
-		r.mem = nil
-		clear(r.pbuf)
-		return nil, err
+		return nil, r.fail(err)
+	}
+	return r.openNext(dst, chunk, last)
+}
+
+// openNext is next for a chunk the caller has read.
+func (r *reader) openNext(dst, chunk []byte, last bool) ([]byte, error) {
+	if r.err != nil {
+		r.release()
+		return nil, r.err
+	}
+	pt, err := r.openChunk(dst, chunk, last)
+	if err != nil {
+		return nil, r.fail(err)
 	}
 	return pt, nil
 }
 
-func (r *reader) nextChunk(dst []byte) ([]byte, error) {
+// fail makes err sticky and returns the buffers to the pool.
+func (r *reader) fail(err error) error {
+	r.err = err
+	r.release()
+	return err
+}
+
+// openChunk authenticates and decrypts chunk i = r.counter. last reports
+// whether the stream ends right after it.
+func (r *reader) openChunk(dst, chunk []byte, last bool) ([]byte, error) {
 	i := r.counter
-	chunk, last, err := r.readChunk()
 	switch {
-	case err != nil:
-		return nil, err
 	case len(chunk) == 0:
 		return nil, fmt.Errorf("%w: stream ends after %d chunks without a final chunk", ErrTruncated, i)
 	case len(chunk) < tagSize:
@@ -303,6 +363,10 @@ func (r *reader) Read(p []byte) (int, error) {
 		if len(p) == 0 {
 			return 0, nil
 		}
+		if r.err != nil {
+			r.release()
+			return 0, r.err
+		}
 		if len(p) >= ChunkSize {
 			pt, err := r.next(p[:0:len(p)])
 			if err != nil {
@@ -313,10 +377,7 @@ func (r *reader) Read(p []byte) (int, error) {
 			}
 			continue // empty final chunk: next call returns io.EOF
 		}
-		if r.pbuf == nil {
-			r.pbuf = make([]byte, ChunkSize)
-		}
-		pt, err := r.next(r.pbuf)
+		pt, err := r.next(r.plainBuf())
 		if err != nil {
 			return 0, err
 		}
@@ -336,11 +397,19 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 			return total, err
 		}
 	}
-	if r.pbuf == nil {
-		r.pbuf = make([]byte, ChunkSize)
+	if wt, ok := r.src.(io.WriterTo); ok && r.err == nil {
+		n, err := r.pushTo(wt, w)
+		return total + n, err
 	}
 	for {
-		pt, err := r.next(r.pbuf)
+		if r.err != nil {
+			r.release()
+			if r.err == io.EOF {
+				return total, nil
+			}
+			return total, r.err
+		}
+		pt, err := r.next(r.plainBuf())
 		if err == io.EOF {
 			return total, nil
 		}
@@ -350,7 +419,90 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 		n, err := w.Write(pt)
 		total += int64(n)
 		if err != nil {
-			return total, err
+			return total, r.fail(err) // the chunk is consumed: no going on
 		}
 	}
+}
+
+// pushTo decrypts a source that can write itself out (bytes.Reader,
+// bytes.Buffer, bufio.Reader, ...): src.WriteTo hands the ciphertext to a
+// sink that opens whole chunks where they lie in the source's memory, so they
+// are not copied into cbuf first. Only a chunk split across two writes, and
+// the last bytes (which can only be opened once the end is known), go through
+// cbuf.
+func (r *reader) pushTo(src io.WriterTo, w io.Writer) (int64, error) {
+	s := &pushSink{r: r, w: w}
+	if r.carry { // left by an earlier Read
+		r.cbuf[0] = r.cbuf[encryptedChunkSize]
+		s.k = 1
+		r.carry = false
+	}
+	_, err := src.WriteTo(s)
+	switch {
+	case s.err != nil: // authentication failure or error writing to w
+		return s.total, s.err
+	case err != nil:
+		return s.total, r.fail(fmt.Errorf("envelope: reading chunk %d: %w", r.counter, err))
+	}
+	// The stream has ended: what is buffered is the last chunk.
+	s.chunk(r.cbuf[:s.k], true)
+	if s.err != nil {
+		return s.total, s.err
+	}
+	r.release()
+	return s.total, nil
+}
+
+type pushSink struct {
+	r     *reader
+	w     io.Writer
+	k     int // ciphertext bytes buffered in r.cbuf, at most encryptedChunkSize
+	total int64
+	err   error
+}
+
+// chunk opens one chunk and writes its plaintext to w. Any error is sticky,
+// in the reader too.
+func (s *pushSink) chunk(c []byte, last bool) {
+	pt, err := s.r.openNext(s.r.plainBuf(), c, last)
+	if err != nil {
+		s.err = err
+		return
+	}
+	n, err := s.w.Write(pt)
+	s.total += int64(n)
+	if err != nil {
+		s.err = s.r.fail(err)
+	}
+}
+
+func (s *pushSink) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n := len(p)
+	if n == 0 {
+		return 0, nil
+	}
+	if s.k > 0 {
+		// Complete the buffered chunk; open it only once a byte follows it.
+		c := copy(s.r.cbuf[s.k:encryptedChunkSize], p)
+		s.k += c
+		p = p[c:]
+		if len(p) == 0 {
+			return n, nil
+		}
+		if s.chunk(s.r.cbuf[:encryptedChunkSize], false); s.err != nil {
+			return 0, s.err
+		}
+		s.k = 0
+	}
+	for len(p) > encryptedChunkSize {
+		if s.chunk(p[:encryptedChunkSize], false); s.err != nil {
+			return 0, s.err
+		}
+		p = p[encryptedChunkSize:]
+	}
+	s.k = copy(s.r.cbuf, p)
+	return n, nil
 }
