@@ -94,7 +94,7 @@ func (s *Store) Get(ctx context.Context, root cid.Cid) (Content, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open content %s: %w", root, err)
 	}
-	return &content{DagReader: r, store: s, root: root}, nil
+	return &content{DagReader: r, store: s, root: root, ctx: ctx}, nil
 }
 
 // Content is a readable, seekable stream of stored content.
@@ -108,14 +108,42 @@ type content struct {
 	unixfsio.DagReader
 	store *Store
 	root  cid.Cid
+	ctx   context.Context
 }
 
 func (c *content) Read(p []byte) (int, error) {
 	n, err := c.DagReader.Read(p)
 	if err != nil && err != io.EOF {
+		// The DAG reader's prefetch reports a bad or missing block only as
+		// "failed to fetch all nodes"; find out which it was.
+		if cause := c.store.check(c.ctx, c.root); cause != nil {
+			err = cause
+		}
 		err = c.store.readError(c.root, err)
 	}
 	return n, err
+}
+
+// check reads every block of the DAG under root from the blockstore, which
+// verifies each against its hash, and returns the first failure.
+func (s *Store) check(ctx context.Context, root cid.Cid) error {
+	blk, err := s.blockstore.Get(ctx, root)
+	if err != nil {
+		return err
+	}
+	if root.Type() != cid.DagProtobuf {
+		return nil
+	}
+	nd, err := merkledag.DecodeProtobufBlock(blk)
+	if err != nil {
+		return err
+	}
+	for _, l := range nd.Links() {
+		if err := s.check(ctx, l.Cid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) readError(root cid.Cid, err error) error {

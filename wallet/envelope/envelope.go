@@ -66,7 +66,8 @@ func EncryptWithKey(dst io.Writer, src io.Reader, key DataKey, recipients ...hpk
 // Read returns io.EOF.
 //
 // The returned reader also implements io.WriterTo, so io.Copy from it costs no
-// extra copy.
+// extra copy; and when src is itself an io.WriterTo holding the ciphertext in
+// memory (bytes.Reader, bytes.Buffer) chunks are decrypted where they lie.
 func NewReader(src io.Reader, k hpke.PrivateKey) (io.Reader, error) {
 	h, payload, err := ParseHeader(src)
 	if err != nil {
