@@ -90,12 +90,23 @@ func (w *Wallet) ImportBytes(ctx context.Context, name string, data []byte, prog
 		return ImportReport{File: name}, err
 	}
 	items := make([]*pending, len(resources))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, r := range resources {
-		p, err := w.prepare(name, r)
-		if err != nil {
-			return ImportReport{File: name}, fmt.Errorf("import %q: entry %d: %w", name, i+1, err)
-		}
-		items[i] = p
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			p, err := w.prepare(name, r)
+			if err != nil {
+				return fmt.Errorf("import %q: entry %d: %w", name, i+1, err)
+			}
+			items[i] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return ImportReport{File: name}, err
 	}
 	return w.commit(ctx, name, items, progress)
 }
