@@ -36,10 +36,12 @@ var goals = []goal{
 	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 1 MiB)", "wallet/envelope", "BenchmarkVsRaw/1MiB", "", "dec-push%raw", "≥ 90 %"},
 	{"record encryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "enc%raw", "≥ 90 %"},
 	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "dec-push%raw", "≥ 90 %"},
-	{"record encryption, MB/s vs raw Seal MB/s (64 MiB)", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal", "MB/s", "≥ 90 %"},
-	{"record decryption, MB/s vs raw Open MB/s (64 MiB)", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open", "MB/s", "≥ 90 %"},
+	{"record encryption MB/s vs raw Seal on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal", "MB/s", "≥ 90 %"},
+	{"record decryption MB/s vs raw Open on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open", "MB/s", "≥ 90 %"},
+	{"record encryption MB/s vs raw Seal over the same 64 MiB", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal/64MiB", "MB/s", "≥ 90 %"},
+	{"record decryption MB/s vs raw Open over the same 64 MiB", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open/64MiB", "MB/s", "≥ 90 %"},
 	{"FHIR import, Synthea bulk-10-patients (7,160 resources)", "wallet", "BenchmarkImportBulk", "", "resources/s", "measured"},
-	{"unlock (Argon2id 64 MiB, t=3, p=4)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "about 0.5-1 s on a desktop"},
+	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s"},
 }
 
 type result struct {
@@ -146,7 +148,11 @@ func render(rs []result, took time.Duration) string {
 			continue
 		}
 		if g.denom == "" {
-			fmt.Fprintf(&b, "| %s | **%s %s** | %s |\n", g.what, human(v), g.metric, g.target)
+			if strings.HasSuffix(g.metric, "%raw") {
+				fmt.Fprintf(&b, "| %s | **%.0f %%** | %s |\n", g.what, v, g.target)
+			} else {
+				fmt.Fprintf(&b, "| %s | **%s %s** | %s |\n", g.what, human(v), g.metric, g.target)
+			}
 			continue
 		}
 		d, ok := find(rs, g.pkg, g.denom)
