@@ -8,4 +8,9 @@ const (
 
 	// MaxLinksPerNode is the balanced layout's fan-out, again kubo's default.
 	MaxLinksPerNode = 174
+
+	// MaxBlockSize is the largest block the store accepts, from a peer or a
+	// CAR: what the bitswap spec promises to carry. Our own blocks are at
+	// most ChunkSize plus a little.
+	MaxBlockSize = 2 << 20
 )

@@ -33,9 +33,10 @@ var cidBuilder = cid.V1Builder{Codec: cid.DagProtobuf, MhType: mh.SHA2_256}
 // Store is a persistent, local content store.
 type Store struct {
 	datastore  *pebbleds.Datastore
-	blockstore blockstore.Blockstore
+	blockstore blockstore.GCBlockstore
 	blocks     blockservice.BlockService
 	dag        ipld.DAGService
+	pins       *pinSet
 }
 
 // OpenStore opens (creating if needed) the block store in dir.
@@ -48,15 +49,25 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open block store %s: %w", dir, err)
 	}
 	// Ciphertext never repeats, so checking for a block before writing it
-	// is wasted work: write through.
-	bs := &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))}
-	bsvc := blockservice.New(bs, nil)
-	return &Store{
+	// is wasted work: write through. Every read re-hashes the block; every
+	// write is checked for size and hash function first.
+	bs := blockstore.NewGCBlockstore(
+		guardedBlockstore{&blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))}},
+		blockstore.NewGCLocker())
+	bsvc := blockservice.New(bs, nil, blockservice.WithAllowlist(allowlist))
+	s := &Store{
 		datastore:  d,
 		blockstore: bs,
 		blocks:     bsvc,
 		dag:        merkledag.NewDAGService(bsvc),
-	}, nil
+	}
+	pins, err := loadPins(context.Background(), d)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open block store %s: %w", dir, err)
+	}
+	s.pins = pins
+	return s, nil
 }
 
 // Blockstore exposes the underlying blockstore for the network layer.
@@ -66,8 +77,12 @@ func (s *Store) Blockstore() blockstore.Blockstore { return s.blockstore }
 // are written without fsync; call Sync before recording the CID anywhere
 // durable.
 func (s *Store) Add(ctx context.Context, r io.Reader) (cid.Cid, error) {
+	return s.add(ctx, s.dag, r)
+}
+
+func (s *Store) add(ctx context.Context, dag ipld.DAGService, r io.Reader) (cid.Cid, error) {
 	params := helpers.DagBuilderParams{
-		Dagserv:    &contextDAG{ctx: ctx, DAGService: s.dag},
+		Dagserv:    &contextDAG{ctx: ctx, DAGService: dag},
 		Maxlinks:   MaxLinksPerNode,
 		RawLeaves:  true,
 		CidBuilder: cidBuilder,
@@ -86,11 +101,15 @@ func (s *Store) Add(ctx context.Context, r io.Reader) (cid.Cid, error) {
 // Get opens the content under root for reading. Every block is verified
 // against its hash as it is read.
 func (s *Store) Get(ctx context.Context, root cid.Cid) (Content, error) {
-	nd, err := s.dag.Get(ctx, root)
+	return s.get(ctx, s.dag, root)
+}
+
+func (s *Store) get(ctx context.Context, dag ipld.DAGService, root cid.Cid) (Content, error) {
+	nd, err := dag.Get(ctx, root)
 	if err != nil {
 		return nil, s.readError(root, err)
 	}
-	r, err := unixfsio.NewDagReader(ctx, nd, s.dag)
+	r, err := unixfsio.NewDagReader(ctx, nd, dag)
 	if err != nil {
 		return nil, fmt.Errorf("open content %s: %w", root, err)
 	}

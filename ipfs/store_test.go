@@ -238,4 +238,3 @@ func byteSize(n int) string {
 	}
 	return strconv.Itoa(n>>10) + "KiB"
 }
-

@@ -52,6 +52,9 @@ type Progress func(done, total int64)
 // ImportFile imports one file: a FHIR R4 resource, a Bundle, bulk NDJSON, a
 // PDF or an image. A file is imported whole or not at all.
 func (w *Wallet) ImportFile(ctx context.Context, path string, progress Progress) (ImportReport, error) {
+	// From the first block added until the records are pinned, no GC.
+	unlock := w.store.PinLock(ctx)
+	defer unlock.Unlock(context.WithoutCancel(ctx))
 	f, err := os.Open(path)
 	if err != nil {
 		return ImportReport{File: path}, fmt.Errorf("import: %w", err)
@@ -73,12 +76,18 @@ func (w *Wallet) ImportFile(ctx context.Context, path string, progress Progress)
 	if err != nil {
 		return ImportReport{File: path}, fmt.Errorf("import %s: %w", path, err)
 	}
-	return w.ImportBytes(ctx, path, data, progress)
+	return w.importBytes(ctx, path, data, progress)
 }
 
 // ImportBytes imports the content of one file already in memory; name is the
 // file's name, for the catalog and for errors.
 func (w *Wallet) ImportBytes(ctx context.Context, name string, data []byte, progress Progress) (ImportReport, error) {
+	unlock := w.store.PinLock(ctx)
+	defer unlock.Unlock(context.WithoutCancel(ctx))
+	return w.importBytes(ctx, name, data, progress)
+}
+
+func (w *Wallet) importBytes(ctx context.Context, name string, data []byte, progress Progress) (ImportReport, error) {
 	if ct, ok := fhir.DetectAttachment(data); ok {
 		return w.importAttachment(ctx, name, filepath.Base(name), ct, w.opts.now(), int64(len(data)), bytes.NewReader(data), progress)
 	}
@@ -246,6 +255,11 @@ func (w *Wallet) commit(ctx context.Context, name string, items []*pending, prog
 	if err := g.Wait(); err != nil {
 		return rep, fmt.Errorf("import %q: %w", name, err)
 	}
+	for _, p := range fresh {
+		if err := w.store.Pin(ctx, p.cid, pinLabel(p.rec.ID)); err != nil {
+			return rep, fmt.Errorf("import %q: %w", name, err)
+		}
+	}
 	if err := w.store.Sync(ctx); err != nil {
 		return rep, fmt.Errorf("import %q: %w", name, err)
 	}
@@ -306,7 +320,7 @@ func (w *Wallet) encryptAndStore(ctx context.Context, r io.Reader) (cid.Cid, err
 		pw.CloseWithError(err)
 		encErr <- err
 	}()
-	c, addErr := w.store.Add(ctx, pr)
+	c, addErr := w.store.Add(ctx, pr, nil)
 	pr.CloseWithError(errors.New("store stopped reading"))
 	if err := <-encErr; err != nil {
 		if c.Defined() {
@@ -325,6 +339,7 @@ func (w *Wallet) undoAdds(items []*pending) {
 	ctx := context.Background()
 	for _, p := range items {
 		if p.cid.Defined() {
+			w.store.Unpin(ctx, p.cid)
 			if err := w.store.Remove(ctx, p.cid); err != nil {
 				w.log.Warn("could not remove blocks of a failed import", "cid", p.cid, "err", err)
 			}

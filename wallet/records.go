@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ipfs/go-cid"
 
@@ -121,7 +122,7 @@ func (w *Wallet) content(ctx context.Context, rec Record) (io.ReadCloser, error)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: bad content ID %q: %w", rec.ID, rec.CID, err)
 	}
-	content, err := w.store.Get(ctx, c)
+	content, err := w.store.Get(ctx, c, nil)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: %w", rec.ID, err)
 	}
@@ -151,3 +152,56 @@ const (
 	KindFHIR       = catalog.KindFHIR
 	KindAttachment = catalog.KindAttachment
 )
+
+// pinLabel names a record's pin, so a wallet GC can tell its own pins from
+// others (a clinic node pins patients' content it holds for them).
+func pinLabel(id string) string { return "record:" + id }
+
+// Delete removes a record from the wallet: its catalog entry, then its pin.
+// The ciphertext's space comes back at the next GC.
+func (w *Wallet) Delete(ctx context.Context, id string) error {
+	rec, err := w.catalog.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := w.catalog.Delete(ctx, id); err != nil {
+		return err
+	}
+	c, err := cid.Decode(rec.CID)
+	if err != nil {
+		return fmt.Errorf("record %s: bad content ID %q: %w", id, rec.CID, err)
+	}
+	return w.store.Unpin(ctx, c)
+}
+
+// GCReport says what a wallet GC freed.
+type GCReport struct {
+	OrphanPins int   // record pins with no catalog entry (a crash between the two)
+	Blocks     int   // blocks removed
+	Bytes      int64 // bytes freed
+}
+
+// GC releases the space of deleted records: it drops record pins the
+// catalog no longer names, then removes every unpinned block.
+func (w *Wallet) GC(ctx context.Context) (GCReport, error) {
+	var rep GCReport
+	recs, err := w.catalog.List(ctx, catalog.Query{})
+	if err != nil {
+		return rep, err
+	}
+	held := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		held[pinLabel(r.ID)] = true
+	}
+	for c, label := range w.store.Pins() {
+		if strings.HasPrefix(label, "record:") && !held[label] {
+			if err := w.store.Unpin(ctx, c); err != nil {
+				return rep, err
+			}
+			rep.OrphanPins++
+		}
+	}
+	res, err := w.store.GC(ctx)
+	rep.Blocks, rep.Bytes = res.Blocks, res.Bytes
+	return rep, err
+}

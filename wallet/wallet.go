@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,7 +40,6 @@ const MinPassphraseLen = 8
 const (
 	keystoreFile = "keystore.hwks"
 	catalogFile  = "catalog.db"
-	blocksDir    = "blocks"
 	lockFile     = "lock"
 
 	// Labels for keys derived from the seed. Never reuse or change one.
@@ -56,6 +56,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// Network, if set, puts the wallet's content store on the network
+	// (bitswap over libp2p) with these settings; DataDir is the wallet's.
+	// Nil keeps the wallet offline.
+	Network *ipfs.Config
 }
 
 func (o Options) kdf() keystore.Params {
@@ -91,7 +95,7 @@ type Wallet struct {
 	lock     *flock.Flock
 	id       *identity.Identity
 	catalog  *catalog.Catalog
-	store    *ipfs.Store
+	store    *ipfs.Node
 	recordID []byte
 }
 
@@ -186,14 +190,22 @@ func open(dir string, lk *flock.Flock, entropy []byte, opts Options) (w *Wallet,
 	if err != nil {
 		return nil, err
 	}
-	store, err := ipfs.OpenStore(filepath.Join(dir, blocksDir))
-	if err != nil {
-		cat.Close()
-		return nil, err
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
+	}
+	netCfg := ipfs.Config{Offline: true}
+	if opts.Network != nil {
+		netCfg = *opts.Network
+	}
+	netCfg.DataDir = dir
+	if netCfg.Logger == nil {
+		netCfg.Logger = log
+	}
+	store, err := ipfs.New(context.Background(), netCfg)
+	if err != nil {
+		cat.Close()
+		return nil, err
 	}
 	return &Wallet{
 		dir:      dir,

@@ -1,0 +1,73 @@
+package ipfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/verifcid"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// ErrRefusedCID is returned for CIDs whose hash we do not accept: identity
+// "hashes" (the data inline, nothing to verify) and weak or unknown ones.
+var ErrRefusedCID = errors.New("content ID uses a hash this node does not accept")
+
+// ErrBlockTooLarge is returned for a block over MaxBlockSize.
+var ErrBlockTooLarge = errors.New("block too large")
+
+// allowlist holds the cryptographic hashes standard IPFS peers use.
+var allowlist = verifcid.NewAllowlist(map[uint64]bool{
+	mh.SHA2_256:         true,
+	mh.SHA2_512:         true,
+	mh.SHA3_256:         true,
+	mh.SHA3_512:         true,
+	mh.BLAKE2B_MIN + 31: true, // blake2b-256
+	mh.BLAKE3:           true,
+})
+
+func validateCID(c cid.Cid) error {
+	if !c.Defined() {
+		return fmt.Errorf("%w: empty content ID", ErrRefusedCID)
+	}
+	if err := verifcid.ValidateCid(allowlist, c); err != nil {
+		return fmt.Errorf("%s: %w: %v", c, ErrRefusedCID, err)
+	}
+	return nil
+}
+
+// guardedBlockstore refuses, before they reach disk, blocks that are too
+// large or whose CID we do not accept. Reads are verified by the
+// ValidatingBlockstore beneath.
+type guardedBlockstore struct {
+	blockstore.Blockstore
+}
+
+func checkBlock(b blocks.Block) error {
+	if err := validateCID(b.Cid()); err != nil {
+		return err
+	}
+	if n := len(b.RawData()); n > MaxBlockSize {
+		return fmt.Errorf("block %s is %d bytes: %w (limit %d)", b.Cid(), n, ErrBlockTooLarge, MaxBlockSize)
+	}
+	return nil
+}
+
+func (g guardedBlockstore) Put(ctx context.Context, b blocks.Block) error {
+	if err := checkBlock(b); err != nil {
+		return err
+	}
+	return g.Blockstore.Put(ctx, b)
+}
+
+func (g guardedBlockstore) PutMany(ctx context.Context, bs []blocks.Block) error {
+	for _, b := range bs {
+		if err := checkBlock(b); err != nil {
+			return err
+		}
+	}
+	return g.Blockstore.PutMany(ctx, bs)
+}
