@@ -453,3 +453,43 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		return nil
 	})
 }
+
+// TestDeleteAndGC: a deleted record's ciphertext is unpinned and a GC frees
+// its space; the other records are untouched.
+func TestDeleteAndGC(t *testing.T) {
+	ctx := context.Background()
+	w := newWallet(t)
+	dir := t.TempDir()
+	big := filepath.Join(dir, "scan.pdf")
+	os.WriteFile(big, append([]byte("%PDF-1.5\n"), bytes.Repeat([]byte("x"), 3<<20)...), 0o600)
+	rep, err := w.ImportFile(ctx, big, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ImportFile(ctx, bundleFiles(t)[1], nil); err != nil {
+		t.Fatal(err)
+	}
+	before := wallet.BlockCount(t, w)
+	if res, err := w.GC(ctx); err != nil || res.Blocks != 0 {
+		t.Fatalf("GC with nothing deleted removed %d blocks: %v", res.Blocks, err)
+	}
+	if err := w.Delete(ctx, rep.IDs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Get(ctx, rep.IDs[0]); !errors.Is(err, wallet.ErrNoRecord) {
+		t.Fatalf("deleted record still listed: %v", err)
+	}
+	res, err := w.GC(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bytes < 3<<20 || wallet.BlockCount(t, w) != before-res.Blocks {
+		t.Fatalf("GC freed %d bytes in %d blocks; %d blocks before, %d after", res.Bytes, res.Blocks, before, wallet.BlockCount(t, w))
+	}
+	recs, _ := w.List(ctx, wallet.Query{})
+	for _, r := range recs {
+		if _, _, err := w.Read(ctx, r.ID); err != nil {
+			t.Fatalf("record %s unreadable after GC: %v", r.ID, err)
+		}
+	}
+}

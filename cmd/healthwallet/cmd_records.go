@@ -260,3 +260,30 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+func runDelete(ctx context.Context, env *cli, args []string) error {
+	fset := env.flags("delete")
+	ids, err := env.parse(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return usageError{"name the record IDs to delete (see 'healthwallet list')"}
+	}
+	w, err := env.openWallet()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	for _, id := range ids {
+		if err := w.Delete(ctx, id); err != nil {
+			return err
+		}
+	}
+	rep, err := w.GC(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Deleted %d records; %d bytes freed.\n", len(ids), rep.Bytes)
+	return nil
+}

@@ -43,6 +43,7 @@ func init() {
 		{"list", "", "list records", runList},
 		{"show", "ID", "show a record (FHIR JSON, or save an attachment with --out)", runShow},
 		{"export", "", "export every record as one FHIR R4 Bundle", runExport},
+		{"delete", "ID...", "delete records from this wallet and free their space", runDelete},
 		{"passwd", "", "change the wallet's passphrase", runPasswd},
 		{"gui", "", "open the desktop app (the default)", runGUI},
 		{"demo", "", "open the desktop app on a demo wallet with sample records", runDemo},
