@@ -293,3 +293,73 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	goleak.VerifyNone(t, ignore)
 }
+
+var benchSizes = []int{1 << 20, 100 << 20}
+
+// BenchmarkNodeAdd adds fresh content to an online node.
+func BenchmarkNodeAdd(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(byteSize(size), func(b *testing.B) {
+			n, err := New(context.Background(), Config{DataDir: b.TempDir(), ListenAddrs: loopback})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			data := randomBytes(size, 1)
+			b.SetBytes(int64(size))
+			i := 0
+			for b.Loop() {
+				i++
+				data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16)
+				if _, err := n.Add(context.Background(), bytes.NewReader(data), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNodeFetch fetches fresh content from one node to another over
+// loopback TCP (the private-network transport).
+func BenchmarkNodeFetch(b *testing.B) {
+	key, _ := GenerateSwarmKey()
+	for _, size := range benchSizes {
+		b.Run(byteSize(size), func(b *testing.B) {
+			ctx := context.Background()
+			src, err := New(ctx, Config{DataDir: b.TempDir(), ListenAddrs: loopback, SwarmKey: key})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer src.Close()
+			dst, err := New(ctx, Config{DataDir: b.TempDir(), ListenAddrs: loopback, SwarmKey: key})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dst.Close()
+			if err := dst.Connect(ctx, src.Addrs()[0].String()); err != nil {
+				b.Fatal(err)
+			}
+			data := randomBytes(size, 2)
+			b.SetBytes(int64(size))
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16)
+				c, err := src.Add(ctx, bytes.NewReader(data), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				r, err := dst.Get(ctx, c, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, r); err != nil {
+					b.Fatal(err)
+				}
+				r.Close()
+			}
+		})
+	}
+}

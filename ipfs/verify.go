@@ -46,7 +46,7 @@ type guardedBlockstore struct {
 	blockstore.Blockstore
 }
 
-func checkBlock(b blocks.Block) error {
+func guardBlock(b blocks.Block) error {
 	if err := validateCID(b.Cid()); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func checkBlock(b blocks.Block) error {
 }
 
 func (g guardedBlockstore) Put(ctx context.Context, b blocks.Block) error {
-	if err := checkBlock(b); err != nil {
+	if err := guardBlock(b); err != nil {
 		return err
 	}
 	return g.Blockstore.Put(ctx, b)
@@ -65,7 +65,7 @@ func (g guardedBlockstore) Put(ctx context.Context, b blocks.Block) error {
 
 func (g guardedBlockstore) PutMany(ctx context.Context, bs []blocks.Block) error {
 	for _, b := range bs {
-		if err := checkBlock(b); err != nil {
+		if err := guardBlock(b); err != nil {
 			return err
 		}
 	}
