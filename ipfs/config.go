@@ -43,6 +43,10 @@ type Config struct {
 	// means 30 s.
 	RedialInterval time.Duration
 
+	// MinFreeBytes is the disk space the store refuses to fill; zero means
+	// DefaultMinFreeBytes.
+	MinFreeBytes uint64
+
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -56,6 +60,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RedialInterval == 0 {
 		c.RedialInterval = 30 * time.Second
+	}
+	if c.MinFreeBytes == 0 {
+		c.MinFreeBytes = DefaultMinFreeBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

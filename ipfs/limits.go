@@ -13,4 +13,8 @@ const (
 	// CAR: what the bitswap spec promises to carry. Our own blocks are at
 	// most ChunkSize plus a little.
 	MaxBlockSize = 2 << 20
+
+	// DefaultMinFreeBytes is the disk space the store leaves free: room for
+	// the datastore's log rotation and compactions, which must never fail.
+	DefaultMinFreeBytes = 128 << 20
 )

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 			n.Close()
 		}
 	}()
-	n.Store, err = OpenStore(filepath.Join(cfg.DataDir, blocksDir))
+	n.Store, err = openStore(filepath.Join(cfg.DataDir, blocksDir), cfg.MinFreeBytes)
 	if err != nil {
 		return nil, err
 	}

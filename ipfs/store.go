@@ -39,8 +39,13 @@ type Store struct {
 	pins       *pinSet
 }
 
-// OpenStore opens (creating if needed) the block store in dir.
+// OpenStore opens (creating if needed) the block store in dir, leaving
+// DefaultMinFreeBytes of the disk free.
 func OpenStore(dir string) (*Store, error) {
+	return openStore(dir, DefaultMinFreeBytes)
+}
+
+func openStore(dir string, minFree uint64) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create block store directory %s: %w", dir, err)
 	}
@@ -52,7 +57,11 @@ func OpenStore(dir string) (*Store, error) {
 	// is wasted work: write through. Every read re-hashes the block; every
 	// write is checked for size and hash function first.
 	bs := blockstore.NewGCBlockstore(
-		guardedBlockstore{&blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))}},
+		guardedBlockstore{
+			Blockstore: &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))},
+			dir:        dir,
+			minFree:    minFree,
+		},
 		blockstore.NewGCLocker())
 	bsvc := blockservice.New(bs, nil, blockservice.WithAllowlist(allowlist))
 	s := &Store{

@@ -39,11 +39,30 @@ func validateCID(c cid.Cid) error {
 	return nil
 }
 
+// ErrDiskFull is returned when storing more would leave the disk too full
+// for the datastore to keep working safely.
+var ErrDiskFull = errors.New("not enough free disk space")
+
 // guardedBlockstore refuses, before they reach disk, blocks that are too
-// large or whose CID we do not accept. Reads are verified by the
-// ValidatingBlockstore beneath.
+// large or whose CID we do not accept, and any block at all when the disk is
+// nearly full: pebble, like most LSM stores, crashes rather than returning
+// an error when it cannot write its log, so we stop well before that.
+// Reads are verified by the ValidatingBlockstore beneath.
 type guardedBlockstore struct {
 	blockstore.Blockstore
+	dir     string
+	minFree uint64
+}
+
+func (g guardedBlockstore) checkSpace(n int) error {
+	free, err := freeBytes(g.dir)
+	if err != nil {
+		return nil // cannot tell: let the write decide
+	}
+	if free < g.minFree+uint64(n) {
+		return fmt.Errorf("%w in %s: %d MiB left, Health Wallet keeps %d MiB free", ErrDiskFull, g.dir, free>>20, g.minFree>>20)
+	}
+	return nil
 }
 
 func guardBlock(b blocks.Block) error {
@@ -60,14 +79,22 @@ func (g guardedBlockstore) Put(ctx context.Context, b blocks.Block) error {
 	if err := guardBlock(b); err != nil {
 		return err
 	}
+	if err := g.checkSpace(len(b.RawData())); err != nil {
+		return err
+	}
 	return g.Blockstore.Put(ctx, b)
 }
 
 func (g guardedBlockstore) PutMany(ctx context.Context, bs []blocks.Block) error {
+	total := 0
 	for _, b := range bs {
 		if err := guardBlock(b); err != nil {
 			return err
 		}
+		total += len(b.RawData())
+	}
+	if err := g.checkSpace(total); err != nil {
+		return err
 	}
 	return g.Blockstore.PutMany(ctx, bs)
 }

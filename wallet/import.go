@@ -322,14 +322,14 @@ func (w *Wallet) encryptAndStore(ctx context.Context, r io.Reader) (cid.Cid, err
 	}()
 	c, addErr := w.store.Add(ctx, pr, nil)
 	pr.CloseWithError(errors.New("store stopped reading"))
-	if err := <-encErr; err != nil {
-		if c.Defined() {
-			w.store.Remove(context.WithoutCancel(ctx), c)
-		}
-		return cid.Undef, fmt.Errorf("encrypt: %w", err)
-	}
+	err := <-encErr
 	if addErr != nil {
+		// The store's error is the cause; the encrypter only saw the pipe close.
 		return cid.Undef, addErr
+	}
+	if err != nil {
+		w.store.Remove(context.WithoutCancel(ctx), c)
+		return cid.Undef, fmt.Errorf("encrypt: %w", err)
 	}
 	return c, nil
 }
