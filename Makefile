@@ -20,8 +20,9 @@ build: deps
 run: build
 	./$(BIN) demo --samples $(SAMPLES)
 
-# Vet and the whole suite under the race detector.
-test: deps
+# Vet and the whole suite under the race detector, with kubo (built once,
+# cached) as the interop peer.
+test: deps kubo
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 
@@ -36,6 +37,19 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Builds kubo (the reference IPFS implementation, for the interop tests) once
+# into the user's cache directory and prints the binary's path.
+kubo:
+	@bash packaging/kubo/build.sh
+
+# Our IPFS node against kubo on loopback: bitswap both ways, same CIDs, the
+# private network holding, CAR import.
+interop: deps kubo
+	@kubo=$$(bash packaging/kubo/build.sh) && \
+	  HEALTHWALLET_KUBO=$$kubo $(GO) test -race -count=1 -run 'Interop' -v ./ipfs/
+
+.PHONY: kubo interop
 
 clean:
 	rm -rf bin dist

@@ -279,7 +279,9 @@ func (n *Node) Get(ctx context.Context, c cid.Cid, progress func(int64)) (Conten
 	if err := validateCID(c); err != nil {
 		return nil, err
 	}
-	content, err := n.Store.get(ctx, n.dag, c)
+	// One bitswap session per read: it learns which peers have the DAG and
+	// asks them first for the rest, as kubo's cat does.
+	content, err := n.Store.get(ctx, merkledag.NewSession(ctx, n.dag), c)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("get %s: %w (%v)", c, ErrUnavailable, ctx.Err())

@@ -113,7 +113,7 @@ func (s *Store) Get(ctx context.Context, root cid.Cid) (Content, error) {
 	return s.get(ctx, s.dag, root)
 }
 
-func (s *Store) get(ctx context.Context, dag ipld.DAGService, root cid.Cid) (Content, error) {
+func (s *Store) get(ctx context.Context, dag ipld.NodeGetter, root cid.Cid) (Content, error) {
 	nd, err := dag.Get(ctx, root)
 	if err != nil {
 		return nil, s.readError(root, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet/catalog"
 	"github.com/healthwallet/healthwallet/wallet/envelope"
 )
@@ -171,7 +172,19 @@ func (w *Wallet) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("record %s: bad content ID %q: %w", id, rec.CID, err)
 	}
-	return w.store.Unpin(ctx, c)
+	if err := w.store.Unpin(ctx, c); err != nil {
+		return err
+	}
+	// The last backup's catalog snapshot still names the record: let it go
+	// too, so a GC leaves nothing of the record behind.
+	for pc, label := range w.store.Pins() {
+		if strings.HasPrefix(label, backupPinPrefix) {
+			if err := w.store.Unpin(ctx, pc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // GCReport says what a wallet GC freed.
@@ -204,4 +217,30 @@ func (w *Wallet) GC(ctx context.Context) (GCReport, error) {
 	res, err := w.store.GC(ctx)
 	rep.Blocks, rep.Bytes = res.Blocks, res.Bytes
 	return rep, err
+}
+
+// Status summarises the wallet's storage.
+type Status struct {
+	Records   int
+	Store     ipfs.Stat
+	Online    bool
+	PeerID    string
+	Addresses []string
+}
+
+// Status counts records and blocks.
+func (w *Wallet) Status(ctx context.Context) (Status, error) {
+	counts, err := w.catalog.Counts(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Online: w.store.Online(), PeerID: w.store.PeerID().String()}
+	for _, n := range counts {
+		st.Records += n
+	}
+	for _, a := range w.store.Addrs() {
+		st.Addresses = append(st.Addresses, a.String())
+	}
+	st.Store, err = w.store.Stat(ctx)
+	return st, err
 }

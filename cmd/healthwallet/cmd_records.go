@@ -287,3 +287,25 @@ func runDelete(ctx context.Context, env *cli, args []string) error {
 	fmt.Fprintf(env.stdout, "Deleted %d records; %d bytes freed.\n", len(ids), rep.Bytes)
 	return nil
 }
+
+func runStatus(ctx context.Context, env *cli, args []string) error {
+	fset := env.flags("status")
+	if _, err := env.parse(fset, args); err != nil {
+		return err
+	}
+	w, err := env.openWallet()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	st, err := w.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "ID:       %s\nrecords:  %d\nblocks:   %d (%d bytes of ciphertext, %d pinned roots)\non disk:  %d bytes\n",
+		w.ID(), st.Records, st.Store.Blocks, st.Store.BlockBytes, st.Store.Pins, st.Store.RepoBytes)
+	if st.Online {
+		fmt.Fprintf(env.stdout, "peer:     %s (%d connected)\n", st.PeerID, st.Store.Peers)
+	}
+	return nil
+}

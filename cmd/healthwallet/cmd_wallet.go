@@ -37,9 +37,10 @@ func runInit(_ context.Context, env *cli, args []string) error {
 	return nil
 }
 
-func runRestore(_ context.Context, env *cli, args []string) error {
+func runRestore(ctx context.Context, env *cli, args []string) error {
 	fs := env.flags("restore")
 	phraseFile := fs.String("phrase-file", "", "read the recovery phrase from `file` (else a prompt or standard input)")
+	backup := fs.String("backup", "", "restore the records too, from the backup `file` made by 'healthwallet backup'")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +64,9 @@ func runRestore(_ context.Context, env *cli, args []string) error {
 	pass, err := env.newPassphrase(env.passphraseFile, envPassphrase, "Choose a passphrase for this wallet")
 	if err != nil {
 		return err
+	}
+	if *backup != "" {
+		return restoreBackup(ctx, env, *backup, phrase, pass)
 	}
 	w, err := wallet.Restore(env.dataDir, phrase, pass, walletOptions)
 	if err != nil {

@@ -43,6 +43,8 @@ func init() {
 		{"list", "", "list records", runList},
 		{"show", "ID", "show a record (FHIR JSON, or save an attachment with --out)", runShow},
 		{"export", "", "export every record as one FHIR R4 Bundle", runExport},
+		{"backup", "--out FILE", "write an encrypted backup of the whole wallet as one CAR file", runBackup},
+		{"status", "", "show the wallet's records and storage", runStatus},
 		{"delete", "ID...", "delete records from this wallet and free their space", runDelete},
 		{"passwd", "", "change the wallet's passphrase", runPasswd},
 		{"gui", "", "open the desktop app (the default)", runGUI},
