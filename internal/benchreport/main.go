@@ -41,6 +41,12 @@ var goals = []goal{
 	{"record encryption MB/s vs raw Seal over the same 64 MiB", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal/64MiB", "MB/s", "≥ 90 %"},
 	{"record decryption MB/s vs raw Open over the same 64 MiB", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open/64MiB", "MB/s", "≥ 90 %"},
 	{"FHIR import, Synthea bulk-10-patients (7,160 resources)", "wallet", "BenchmarkImportBulk", "", "resources/s", "measured"},
+	{"our node Add vs kubo `ipfs add` over its HTTP API, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/http/1MiB", "MB/s", "≥ 100 %"},
+	{"our node Add vs kubo `ipfs add` over its HTTP API, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/http/100MiB", "MB/s", "≥ 100 %"},
+	{"our node Add vs kubo `ipfs add` CLI, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/cli/1MiB", "MB/s", "≥ 100 %"},
+	{"our node Add vs kubo `ipfs add` CLI, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/cli/100MiB", "MB/s", "≥ 100 %"},
+	{"fetch ours→ours vs kubo→kubo (HTTP cat), 1 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/1MiB", "BenchmarkKuboFetch/http/1MiB", "MB/s", "≥ 100 %"},
+	{"fetch ours→ours vs kubo→kubo (HTTP cat), 100 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/100MiB", "BenchmarkKuboFetch/http/100MiB", "MB/s", "≥ 100 %"},
 	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s"},
 }
 
