@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
@@ -49,7 +52,7 @@ func openStore(dir string, minFree uint64) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create block store directory %s: %w", dir, err)
 	}
-	d, err := pebbleds.NewDatastore(dir)
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleOpts(pebbleOptions()))
 	if err != nil {
 		return nil, fmt.Errorf("open block store %s: %w", dir, err)
 	}
@@ -246,4 +249,26 @@ func (d *contextDAG) Add(_ context.Context, n ipld.Node) error {
 
 func (d *contextDAG) AddMany(_ context.Context, ns []ipld.Node) error {
 	return d.DAGService.AddMany(d.ctx, ns)
+}
+
+// pebbleOptions tunes pebble for what it holds: values of up to 256 KiB of
+// incompressible ciphertext, written once, read rarely.
+func pebbleOptions() *pebble.Options {
+	o := &pebble.Options{
+		// Larger memtables flush less often: fewer, larger L0 files.
+		MemTableSize:       64 << 20,
+		FormatMajorVersion: pebble.FormatNewest,
+	}
+	// Blocks go to blob files and stay there: compactions move keys and
+	// small references, not the 256 KiB values (write amplification near 1).
+	o.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+		return pebble.ValueSeparationPolicy{
+			Enabled:               true,
+			MinimumSize:           1024,
+			MaxBlobReferenceDepth: 10,
+			RewriteMinimumAge:     10 * time.Minute,
+			TargetGarbageRatio:    0.2,
+		}
+	}
+	return o
 }
