@@ -392,7 +392,7 @@ func (s *Store) PutDirectory(ctx context.Context, entries map[string]cid.Cid) (c
 		links[i] = l
 	}
 
-	dag := &contextDAGService{ctx: ctx, DAGService: s.dag}
+	dag := &contextDAG{ctx: ctx, DAGService: s.dag}
 	dir := unixfs.EmptyDirNode()
 	if err := dir.SetCidBuilder(cidBuilder); err != nil {
 		return cid.Undef, err
@@ -501,21 +501,6 @@ func (s *Store) ReadDirectory(ctx context.Context, dir cid.Cid) (map[string]cid.
 		return nil, fmt.Errorf("read directory %s: %w", dir, err)
 	}
 	return out, nil
-}
-
-// contextDAGService passes the caller's context to users of a DAG service
-// (the HAMT) that do not take one.
-type contextDAGService struct {
-	ctx context.Context
-	ipld.DAGService
-}
-
-func (d *contextDAGService) Add(_ context.Context, n ipld.Node) error {
-	return d.DAGService.Add(d.ctx, n)
-}
-
-func (d *contextDAGService) AddMany(_ context.Context, ns []ipld.Node) error {
-	return d.DAGService.AddMany(d.ctx, ns)
 }
 
 type countingWriter struct{ n int64 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/healthwallet/healthwallet/internal/atomicfile"
 	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet/catalog"
 	"github.com/healthwallet/healthwallet/wallet/envelope"
@@ -87,32 +86,17 @@ func (w *Wallet) Open(ctx context.Context, id string) (Record, io.ReadCloser, er
 
 // SaveAs writes a record's plaintext to path. The file appears only once the
 // whole record has been decrypted and verified.
-func (w *Wallet) SaveAs(ctx context.Context, id, path string) (err error) {
+func (w *Wallet) SaveAs(ctx context.Context, id, path string) error {
 	_, r, err := w.Open(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	err = atomicfile.Write(path, 0o600, func(dst io.Writer) error {
+		_, err := io.Copy(dst, r)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("save record %s: %w", id, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = io.Copy(tmp, r); err != nil {
-		return fmt.Errorf("save record %s: %w", id, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("save record %s: %w", id, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("save record %s: %w", id, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("save record %s: %w", id, err)
 	}
 	return nil

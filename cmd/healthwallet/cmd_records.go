@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/healthwallet/healthwallet/internal/atomicfile"
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -238,27 +239,8 @@ func runExport(ctx context.Context, env *cli, args []string) error {
 
 // writeFileAtomic writes path through a temporary file that is renamed into
 // place only when write succeeded.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o600, write)
 }
 
 func runDelete(ctx context.Context, env *cli, args []string) error {

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,18 @@ func isTempName(name, base string) bool {
 // Concurrent calls for the same path are safe with respect to each other (the
 // last rename wins), but must not run concurrently with CleanStale for the
 // same path.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return Write(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Write is WriteFile for content produced by write, streamed to the
+// temporary file: nothing appears at path unless write returns nil and the
+// file is durable, so a failed export or a record that fails to decrypt
+// half-way leaves nothing a user could mistake for the whole.
+func Write(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return fmt.Errorf("atomicfile: %q names a directory, not a file", path)
@@ -88,7 +100,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		}
 	}()
 
-	if _, err = f.Write(data); err != nil {
+	if err = write(f); err != nil {
 		return fmt.Errorf("atomicfile: writing %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
