@@ -1,3 +1,5 @@
+//go:build linux
+
 package wallet_test
 
 import (
@@ -7,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/healthwallet/healthwallet/ipfs"
@@ -22,7 +25,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	disk := filepath.Join(t.TempDir(), "disk")
 	os.Mkdir(disk, 0o700)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", disk).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", disk).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
@@ -43,8 +46,19 @@ func TestFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A file that fits on the disk but would leave less than the store's
+	// reserve: how much pebble has preallocated varies, so measure.
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(st.Bavail) * int64(st.Bsize)
+	size := free - ipfs.DefaultMinFreeBytes + 32<<20
+	if size <= 0 || size >= free {
+		t.Fatalf("tmpfs has %d bytes free; cannot build the test", free)
+	}
 	big := filepath.Join(t.TempDir(), "ct-scan.pdf")
-	if err := os.WriteFile(big, append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0x5a}, 100<<20)...), 0o600); err != nil {
+	if err := os.WriteFile(big, append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0x5a}, int(size))...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.ImportFile(ctx, big, nil)
