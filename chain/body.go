@@ -1,0 +1,158 @@
+package chain
+
+import (
+	"fmt"
+	"sync"
+)
+
+// TxType names a transaction body type: one byte on the wire, signed with
+// the body. Zero is never valid.
+type TxType uint8
+
+// The built-in types. Numbers are frozen.
+const (
+	TypeRecordAnchor      TxType = 1
+	TypeConsentGrant      TxType = 2
+	TypeConsentRevoke     TxType = 3
+	TypeAccessRequest     TxType = 4
+	TypeAccessDecision    TxType = 5
+	TypeClinicianRegister TxType = 6
+	TypeClinicianRevoke   TxType = 7
+)
+
+// String returns the registered name of t, or "TxType(n)".
+func (t TxType) String() string {
+	if e := lookupBody(t); e != nil {
+		return e.name
+	}
+	return fmt.Sprintf("TxType(%d)", uint8(t))
+}
+
+// Authority says who may sign a body, as a hint for the state layer, which
+// enforces it against the current state (this package checks signatures, not
+// permissions). "Sender" is the transaction's signer.
+type Authority uint8
+
+const (
+	// AuthPatientOrWriter: the sender is the patient the body names, or
+	// holds an unexpired write grant from that patient covering the record
+	// (RecordAnchor).
+	AuthPatientOrWriter Authority = iota + 1
+	// AuthPatient: the sender is the patient whose records the body
+	// concerns, i.e. the sender grants its own data (ConsentGrant).
+	AuthPatient
+	// AuthGranter: the sender signed the grant the body references
+	// (ConsentRevoke).
+	AuthGranter
+	// AuthClinician: the sender is a registered, unrevoked clinician
+	// (AccessRequest).
+	AuthClinician
+	// AuthRequestedPatient: the sender is the patient named in the request
+	// the body references (AccessDecision).
+	AuthRequestedPatient
+	// AuthClinic: the sender is a current block signer, a clinic
+	// (ClinicianRegister, ClinicianRevoke).
+	AuthClinic
+)
+
+var authorityNames = [...]string{
+	AuthPatientOrWriter: "patient-or-writer", AuthPatient: "patient", AuthGranter: "granter",
+	AuthClinician: "clinician", AuthRequestedPatient: "requested-patient", AuthClinic: "clinic",
+}
+
+// String returns the authority's name.
+func (a Authority) String() string {
+	if a > 0 && int(a) < len(authorityNames) {
+		return authorityNames[a]
+	}
+	return fmt.Sprintf("Authority(%d)", uint8(a))
+}
+
+// Body is a transaction's payload. A body type is a value type with:
+//
+//   - Type: its registered TxType;
+//   - Validate: every rule that needs no chain state (sizes, enums, set
+//     order, key encodings), returning an error wrapping a sentinel;
+//   - AppendBody: its canonical encoding, appended to b. Total: it encodes
+//     whatever the value holds, valid or not;
+//   - Authority: who may sign it (for the state layer).
+//
+// Its decoder (RegisterBody) must accept exactly the encodings AppendBody
+// produces for valid values. Decode enforces this: it re-encodes every body
+// it decodes and rejects the input unless the bytes match.
+type Body interface {
+	Type() TxType
+	Validate() error
+	AppendBody(b []byte) []byte
+	Authority() Authority
+}
+
+// BodyDecoder decodes a body of one type from exactly the bytes given
+// (rejecting trailing bytes) and validates it.
+type BodyDecoder func(body []byte) (Body, error)
+
+type bodyEntry struct {
+	name   string
+	decode BodyDecoder
+}
+
+var registry struct {
+	sync.RWMutex
+	types [256]*bodyEntry
+}
+
+// RegisterBody makes type t decodable, under a name for messages. Adding a
+// transaction type is a new body and a RegisterBody call (and a state
+// handler), never a change to the transaction or block code. It panics if t
+// is zero or already registered; call it from an init function.
+func RegisterBody(t TxType, name string, dec BodyDecoder) {
+	if t == 0 || dec == nil || name == "" {
+		panic("chain: RegisterBody: zero type, empty name or nil decoder")
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.types[t] != nil {
+		panic(fmt.Sprintf("chain: RegisterBody: type %d registered twice (%s, %s)", t, registry.types[t].name, name))
+	}
+	registry.types[t] = &bodyEntry{name: name, decode: dec}
+}
+
+func lookupBody(t TxType) *bodyEntry {
+	registry.RLock()
+	defer registry.RUnlock()
+	return registry.types[t]
+}
+
+// RegisteredTypes returns the registered types in increasing order.
+func RegisteredTypes() []TxType {
+	registry.RLock()
+	defer registry.RUnlock()
+	var ts []TxType
+	for t, e := range registry.types {
+		if e != nil {
+			ts = append(ts, TxType(t))
+		}
+	}
+	return ts
+}
+
+func init() {
+	RegisterBody(TypeRecordAnchor, "RecordAnchor", decodeRecordAnchor)
+	RegisterBody(TypeConsentGrant, "ConsentGrant", decodeConsentGrant)
+	RegisterBody(TypeConsentRevoke, "ConsentRevoke", decodeConsentRevoke)
+	RegisterBody(TypeAccessRequest, "AccessRequest", decodeAccessRequest)
+	RegisterBody(TypeAccessDecision, "AccessDecision", decodeAccessDecision)
+	RegisterBody(TypeClinicianRegister, "ClinicianRegister", decodeClinicianRegister)
+	RegisterBody(TypeClinicianRevoke, "ClinicianRevoke", decodeClinicianRevoke)
+}
+
+// finishBody ends a body decoder: trailing bytes, then the body's Validate.
+func finishBody(d *Decoder, b Body) (Body, error) {
+	if err := d.Finish(); err != nil {
+		return nil, err
+	}
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,194 @@
+package chain
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const testChain = "healthwallet-test-1"
+
+// testKey returns a deterministic key: the Ed25519 key whose seed is
+// SHA-256("healthwallet-chain-test/" + name).
+func testKey(name string) ed25519.PrivateKey {
+	seed := testSeed(name)
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func testSeed(name string) [32]byte { return sha256.Sum256([]byte("healthwallet-chain-test/" + name)) }
+
+func testPub(name string) PublicKey { return PublicKeyOf(testKey(name)) }
+
+// testCID returns the CIDv1 (codec raw or dag-pb) whose digest is the
+// SHA-256 of data.
+func testCID(t testing.TB, codec byte, data string) CID {
+	t.Helper()
+	sum := sha256.Sum256([]byte(data))
+	c, err := CIDFromBytes(append([]byte{1, codec, 0x12, 0x20}, sum[:]...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// testIdentity returns a structurally valid wallet/identity Public record
+// for key (filler bytes for the KEM key and its signature).
+func testIdentity(key PublicKey) []byte {
+	b := []byte{1}
+	b = append(b, key[:]...)
+	b = binary.BigEndian.AppendUint16(b, identityKEMKeyLen)
+	for i := range identityKEMKeyLen {
+		b = append(b, byte(i*7))
+	}
+	b = binary.BigEndian.AppendUint16(b, SignatureSize)
+	return append(b, make([]byte, SignatureSize)...)
+}
+
+type sample struct {
+	name   string
+	signer string // key name
+	nonce  uint64
+	body   Body
+}
+
+// samples returns a body of every registered type (some types twice), with
+// the name of the key that would sign it.
+func samples(t testing.TB) []sample {
+	t.Helper()
+	return []sample{
+		{"RecordAnchor", "patient", 0, RecordAnchor{
+			Patient:  testPub("patient"),
+			RecordID: "k7ta2hvn3pq4x6c5m2ew4bzy",
+			CID:      testCID(t, codecRaw, "record ciphertext"),
+			Category: CategoryMedications,
+			Time:     1767225600,
+		}},
+		{"RecordAnchor-by-clinician", "clinician", 3, RecordAnchor{
+			Patient:  testPub("patient"),
+			RecordID: "q2ms7dcx4yb5nfk3hw6gzt7a",
+			CID:      testCID(t, codecDagPB, "large record ciphertext"),
+			Category: CategoryObservations,
+			Time:     1767229200,
+		}},
+		{"ConsentGrant", "patient", 1, ConsentGrant{
+			Grantee: testPub("clinician"),
+			Scope: NewScope([]string{"q2ms7dcx4yb5nfk3hw6gzt7a", "k7ta2hvn3pq4x6c5m2ew4bzy"},
+				[]Category{CategoryMedications, CategoryAllergies}),
+			Actions:   ActionRead | ActionWrite,
+			Purpose:   PurposeTREAT,
+			NotBefore: 1767225600,
+			Expiry:    1767225600 + 30*86400,
+			Capsule:   testCID(t, codecRaw, "key capsule"),
+		}},
+		{"ConsentGrant-write-only", "patient", 2, ConsentGrant{
+			Grantee:   testPub("clinician"),
+			Scope:     NewScope(nil, []Category{CategoryObservations}),
+			Actions:   ActionWrite,
+			Purpose:   PurposeETREAT,
+			NotBefore: 1767225600,
+			Expiry:    1767225600 + 86400,
+		}},
+		{"ConsentRevoke", "patient", 4, ConsentRevoke{Grant: sha256.Sum256([]byte("a grant"))}},
+		{"AccessRequest", "clinician", 0, AccessRequest{
+			Patient:  testPub("patient"),
+			Scope:    NewScope(nil, []Category{CategoryImmunizations, CategoryConditions}),
+			Purpose:  PurposeTREAT,
+			Duration: 7 * 86400,
+			Note:     "Dr. Müller, Praxis am Markt: für die Überweisung",
+		}},
+		{"AccessDecision", "patient", 5, AccessDecision{Request: sha256.Sum256([]byte("a request")), Decision: DecisionDeclined}},
+		{"ClinicianRegister", "clinic-a", 0, ClinicianRegister{
+			Clinician: testPub("clinician"),
+			Role:      RolePhysician,
+			Identity:  testIdentity(testPub("clinician")),
+		}},
+		{"ClinicianRegister-no-identity", "clinic-a", 1, ClinicianRegister{Clinician: testPub("nurse"), Role: RoleNurse}},
+		{"ClinicianRevoke", "clinic-a", 2, ClinicianRevoke{Clinician: testPub("nurse")}},
+	}
+}
+
+func signSample(t testing.TB, s sample) *Tx {
+	t.Helper()
+	tx, err := Sign(testKey(s.signer), testChain, s.nonce, s.body)
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	return tx
+}
+
+// rawTx encodes a transaction envelope from arbitrary parts, valid or not.
+func rawTx(version uint8, chainID string, typ TxType, sender PublicKey, nonce uint64, body []byte, sig Signature) []byte {
+	e := NewEncoder(nil)
+	e.Uint8(version)
+	e.Text(chainID)
+	e.Uint8(uint8(typ))
+	e.Fixed(sender[:])
+	e.Uint64(nonce)
+	e.Bytes(body)
+	e.Fixed(sig[:])
+	return e.Out()
+}
+
+// signedRaw signs an arbitrary body encoding with key name's key, as Sign
+// would if the body were valid.
+func signedRaw(name string, typ TxType, body []byte, nonce uint64) []byte {
+	priv := testKey(name)
+	pub := PublicKeyOf(priv)
+	var sig Signature
+	copy(sig[:], ed25519.Sign(priv, SigningMessage(testChain, typ, body, nonce, pub)))
+	return rawTx(TxVersion, testChain, typ, pub, nonce, body, sig)
+}
+
+// testHeader returns a sealed header of block number n with a vote.
+func testHeader(t testing.TB, n uint64, txRoot Hash) Header {
+	t.Helper()
+	h := Header{
+		ChainID:    testChain,
+		ParentHash: sha256.Sum256([]byte("parent")),
+		Number:     n,
+		Time:       1767225600 + 2*n,
+		TxRoot:     txRoot,
+		StateRoot:  sha256.Sum256([]byte("state")),
+		Difficulty: DiffInTurn,
+		Vote:       &Vote{Target: testPub("clinic-c"), Authorize: true},
+	}
+	if err := h.Seal(testKey("clinic-a")); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func sortedKeys(names ...string) []PublicKey {
+	ks := make([]PublicKey, len(names))
+	for i, n := range names {
+		ks[i] = testPub(n)
+	}
+	for i := range ks { // insertion sort: tiny lists
+		for j := i; j > 0 && string(ks[j][:]) < string(ks[j-1][:]); j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
+	return ks
+}
+
+// wantErr fails unless err wraps want (nil: no error).
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("%s: unexpected error %v", what, err)
+		}
+		return
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: error %v, want %v", what, err, want)
+	}
+	if !strings.HasPrefix(err.Error(), "chain: ") {
+		t.Fatalf("%s: error %q lacks the package prefix", what, err)
+	}
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -1,0 +1,288 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTxRoundTrip(t *testing.T) {
+	seen := map[TxType]bool{}
+	for _, s := range samples(t) {
+		t.Run(s.name, func(t *testing.T) {
+			tx := signSample(t, s)
+			seen[tx.Type()] = true
+			if tx.Type() != s.body.Type() || tx.Nonce() != s.nonce || tx.Sender() != testPub(s.signer) || tx.ChainID() != testChain {
+				t.Fatalf("envelope fields: %v %d %s %q", tx.Type(), tx.Nonce(), tx.Sender(), tx.ChainID())
+			}
+			if !reflect.DeepEqual(tx.Body(), s.body) {
+				t.Fatalf("body %#v, want %#v", tx.Body(), s.body)
+			}
+			if err := tx.Verify(testChain); err != nil {
+				t.Fatal(err)
+			}
+			enc := tx.Encode()
+			if tx.Size() != len(enc) || tx.Size() > MaxTxSize {
+				t.Fatalf("size %d, encoding %d", tx.Size(), len(enc))
+			}
+			if tx.Hash() != sha256.Sum256(enc) {
+				t.Fatal("hash is not SHA-256 of the encoding")
+			}
+			got, err := Decode(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Encode(), enc) || got.Hash() != tx.Hash() || !reflect.DeepEqual(got.Body(), s.body) {
+				t.Fatal("decode(encode(tx)) differs")
+			}
+			if err := got.Verify(testChain); err != nil {
+				t.Fatal(err)
+			}
+			// The decoded transaction owns its bytes.
+			for i := range enc {
+				enc[i] ^= 0xff
+			}
+			if got.Hash() != tx.Hash() || !bytes.Equal(got.Encode(), tx.Encode()) || got.Verify(testChain) != nil {
+				t.Fatal("decoded tx aliases its input")
+			}
+			// Signing is deterministic (Ed25519): same inputs, same bytes.
+			if again := signSample(t, s); !bytes.Equal(again.Encode(), tx.Encode()) {
+				t.Fatal("signing twice gave different bytes")
+			}
+			if s.body.Authority() == 0 || s.body.Authority().String() == "" {
+				t.Fatal("body without an authority hint")
+			}
+		})
+	}
+	for _, typ := range RegisteredTypes() {
+		if !seen[typ] {
+			t.Errorf("no sample of registered type %v", typ)
+		}
+	}
+}
+
+func TestSignRejectsInvalidBodies(t *testing.T) {
+	priv := testKey("patient")
+	base := samples(t)[2].body.(ConsentGrant)
+	cases := []struct {
+		name string
+		body Body
+		want error
+	}{
+		{"nil body", nil, ErrInvalid},
+		{"unsorted scope", func() Body { g := base; g.Scope.RecordIDs = []string{"b", "a"}; return g }(), ErrNonCanonical},
+		{"empty scope", func() Body { g := base; g.Scope = Scope{}; return g }(), ErrInvalid},
+		{"read without capsule", func() Body { g := base; g.Capsule = CID{}; return g }(), ErrInvalid},
+		{"expiry before start", func() Body { g := base; g.Expiry = g.NotBefore; return g }(), ErrInvalid},
+		{"small-order grantee", func() Body { g := base; g.Grantee = PublicKey{1}; return g }(), ErrBadKey},
+		{"scope too big", func() Body {
+			g := base
+			ids := make([]string, MaxScopeEntries)
+			for i := range ids {
+				ids[i] = strings.Repeat("r", 4) + string(rune('a'+i/26/26%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i%26))
+			}
+			g.Scope = NewScope(ids, []Category{CategoryOther})
+			return g
+		}(), ErrTooLarge},
+	}
+	for _, c := range cases {
+		_, err := Sign(priv, testChain, 0, c.body)
+		wantErr(t, c.name, err, c.want)
+	}
+	// The largest built-in body (a grant of MaxScopeEntries longest record
+	// IDs) fits a transaction with room to spare.
+	g := base
+	ids := make([]string, MaxScopeEntries)
+	for i := range ids {
+		ids[i] = strings.Repeat("r", MaxRecordIDLen-3) + string(rune('a'+i/26/26%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i%26))
+	}
+	g.Scope = NewScope(ids, nil)
+	big, err := Sign(priv, strings.Repeat("c", MaxChainIDLen), 0, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Size() > MaxTxSize {
+		t.Fatalf("largest grant is %d bytes", big.Size())
+	}
+	if testing.Verbose() {
+		t.Logf("largest grant: %d bytes", big.Size())
+	}
+	_, err = Sign(priv, "bad chain id", 0, base)
+	wantErr(t, "chain ID with spaces", err, ErrInvalid)
+	_, err = Sign(priv[:10], testChain, 0, base)
+	wantErr(t, "short private key", err, ErrInvalid)
+}
+
+func TestVerifyRejects(t *testing.T) {
+	tx := signSample(t, samples(t)[2])
+	enc := tx.Encode()
+	wantErr(t, "wrong chain", tx.Verify("healthwallet-test-2"), ErrWrongChain)
+
+	// Offsets in the envelope: version, chain ID (1-byte length), type,
+	// sender, nonce, body length (2 bytes here), body, signature.
+	nonceOff := 1 + 1 + len(testChain) + 1 + PublicKeySize
+	bodyOff := nonceOff + 8 + 2
+	if enc[nonceOff+8] < 0x80 {
+		t.Fatal("test assumes a 2-byte body length")
+	}
+	tamper := func(name string, off int, bit byte) {
+		t.Helper()
+		b := bytes.Clone(enc)
+		b[off] ^= bit
+		got, err := Decode(b)
+		if err != nil {
+			t.Fatalf("%s: tampered encoding no longer decodes: %v", name, err)
+		}
+		wantErr(t, name, got.Verify(testChain), ErrBadSignature)
+	}
+	tamper("nonce", nonceOff+7, 1)
+	tamper("body: not-before", len(enc)-SignatureSize-1-CIDLen-1-8-8-1, 1)
+	tamper("body: grantee", bodyOff+5, 0x10)
+	tamper("signature", len(enc)-1, 1)
+
+	// The same signature under another sender, or with another type.
+	other := testPub("clinician")
+	b := rawTx(TxVersion, testChain, tx.Type(), other, tx.Nonce(), tx.Body().AppendBody(nil), tx.Signature())
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "other sender", got.Verify(testChain), ErrBadSignature)
+
+	// A signature for chain 1 presented on chain 2.
+	b = rawTx(TxVersion, "healthwallet-test-2", tx.Type(), tx.Sender(), tx.Nonce(), tx.Body().AppendBody(nil), tx.Signature())
+	if got, err = Decode(b); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "replayed on another chain", got.Verify("healthwallet-test-2"), ErrBadSignature)
+}
+
+func TestNewSignedTx(t *testing.T) {
+	s := samples(t)[0]
+	priv := testKey(s.signer)
+	sender := PublicKeyOf(priv)
+	var sig Signature
+	copy(sig[:], ed25519.Sign(priv, SigningMessage(testChain, s.body.Type(), s.body.AppendBody(nil), 9, sender)))
+	tx, err := NewSignedTx(testChain, sender, 9, s.body, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Verify(testChain); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Sign(priv, testChain, 9, s.body)
+	if !bytes.Equal(tx.Encode(), want.Encode()) {
+		t.Fatal("NewSignedTx and Sign disagree")
+	}
+}
+
+// A signature made for a transaction never verifies as a header seal and
+// vice versa: the signed messages start with different domain strings,
+// neither a prefix of the other.
+func TestDomainSeparation(t *testing.T) {
+	if strings.HasPrefix(txDomain, headerDomain) || strings.HasPrefix(headerDomain, txDomain) {
+		t.Fatal("one domain is a prefix of the other")
+	}
+	tx := signSample(t, samples(t)[9]) // signed by clinic-a
+	if !bytes.HasPrefix(SigningMessage(testChain, tx.Type(), nil, 0, tx.Sender()), []byte(txDomain)) {
+		t.Fatal("tx message lacks its domain")
+	}
+
+	h := testHeader(t, 7, EmptyTxRoot) // sealed by clinic-a
+	if !bytes.HasPrefix(h.SealMessage(), []byte(headerDomain)) {
+		t.Fatal("seal message lacks its domain")
+	}
+	forged := h
+	forged.Signature = tx.Signature()
+	wantErr(t, "tx signature as a seal", forged.VerifySeal(), ErrBadSignature)
+
+	// A seal presented as a transaction signature by the same key.
+	got, err := NewSignedTx(testChain, h.Signer, tx.Nonce(), tx.Body(), h.Signature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "seal as a tx signature", got.Verify(testChain), ErrBadSignature)
+
+	// Even with a message chosen to look like a header: the key signs the
+	// raw unsealed header bytes without the domain; neither verifies.
+	raw := h.SealMessage()[len(headerDomain):]
+	var sig Signature
+	copy(sig[:], ed25519.Sign(testKey("clinic-a"), raw))
+	forged.Signature = sig
+	wantErr(t, "undomained seal", forged.VerifySeal(), ErrBadSignature)
+}
+
+func TestRegistry(t *testing.T) {
+	want := []TxType{TypeRecordAnchor, TypeConsentGrant, TypeConsentRevoke, TypeAccessRequest,
+		TypeAccessDecision, TypeClinicianRegister, TypeClinicianRevoke}
+	if got := RegisteredTypes(); !slices.Equal(got, want) {
+		t.Fatalf("registered %v", got)
+	}
+	if TypeConsentGrant.String() != "ConsentGrant" || TxType(200).String() != "TxType(200)" {
+		t.Fatal("type names")
+	}
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Fatalf("%s: no panic", name)
+			}
+		}()
+		f()
+	}
+	mustPanic("twice", func() { RegisterBody(TypeRecordAnchor, "again", decodeRecordAnchor) })
+	mustPanic("zero", func() { RegisterBody(0, "zero", decodeRecordAnchor) })
+}
+
+// A body type registered from outside the package flows through Sign,
+// Decode and blocks with no change to their code; a sloppy decoder that
+// accepts a non-canonical body is caught by Decode's re-encoding check.
+type testPing struct{ N uint64 }
+
+const typePing TxType = 250
+
+func (testPing) Type() TxType         { return typePing }
+func (testPing) Validate() error      { return nil }
+func (testPing) Authority() Authority { return AuthPatient }
+func (p testPing) AppendBody(b []byte) []byte {
+	e := NewEncoder(b)
+	e.Uint64(p.N)
+	return e.Out()
+}
+
+func TestRegisterNewType(t *testing.T) {
+	RegisterBody(typePing, "Ping", func(b []byte) (Body, error) {
+		// Sloppy: reads 8 bytes, ignores the rest.
+		d := NewDecoder(b)
+		return testPing{N: d.Uint64("n")}, d.Err()
+	})
+	defer func() { registry.Lock(); registry.types[typePing] = nil; registry.Unlock() }()
+
+	tx, err := Sign(testKey("patient"), testChain, 0, testPing{N: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Verify(testChain); err != nil {
+		t.Fatal(err)
+	}
+	blk := NewBlock(testHeader(t, 1, Hash{}), []*Tx{tx})
+	if err := blk.Header.Seal(testKey("clinic-a")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeBlock(blk.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Verify(testChain); err != nil {
+		t.Fatal(err)
+	}
+	if got.Txs[0].Body().(testPing).N != 42 {
+		t.Fatal("body lost")
+	}
+	_, err = Decode(signedRaw("patient", typePing, append(tx.Body().AppendBody(nil), 0), 0))
+	wantErr(t, "sloppy decoder, trailing body byte", err, ErrNonCanonical)
+}
