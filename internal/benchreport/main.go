@@ -29,25 +29,28 @@ type goal struct {
 	denom  string
 	metric string
 	target string
+	// denomMetric is the denominator's metric when it differs from metric.
+	denomMetric string
 }
 
 var goals = []goal{
-	{"record encryption vs raw XChaCha20-Poly1305 (same loop, 1 MiB)", "wallet/envelope", "BenchmarkVsRaw/1MiB", "", "enc%raw", "≥ 90 %"},
-	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 1 MiB)", "wallet/envelope", "BenchmarkVsRaw/1MiB", "", "dec-push%raw", "≥ 90 %"},
-	{"record encryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "enc%raw", "≥ 90 %"},
-	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "dec-push%raw", "≥ 90 %"},
-	{"record encryption MB/s vs raw Seal on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal", "MB/s", "≥ 90 %"},
-	{"record decryption MB/s vs raw Open on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open", "MB/s", "≥ 90 %"},
-	{"record encryption MB/s vs raw Seal over the same 64 MiB", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal/64MiB", "MB/s", "≥ 90 %"},
-	{"record decryption MB/s vs raw Open over the same 64 MiB", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open/64MiB", "MB/s", "≥ 90 %"},
-	{"FHIR import, Synthea bulk-10-patients (7,160 resources)", "wallet", "BenchmarkImportBulk", "", "resources/s", "measured"},
-	{"our node Add vs kubo `ipfs add` over its HTTP API, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/http/1MiB", "MB/s", "≥ 100 %"},
-	{"our node Add vs kubo `ipfs add` over its HTTP API, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/http/100MiB", "MB/s", "≥ 100 %"},
-	{"our node Add vs kubo `ipfs add` CLI, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/cli/1MiB", "MB/s", "≥ 100 %"},
-	{"our node Add vs kubo `ipfs add` CLI, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/cli/100MiB", "MB/s", "≥ 100 %"},
-	{"fetch ours→ours vs kubo→kubo (HTTP cat), 1 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/1MiB", "BenchmarkKuboFetch/http/1MiB", "MB/s", "≥ 100 %"},
-	{"fetch ours→ours vs kubo→kubo (HTTP cat), 100 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/100MiB", "BenchmarkKuboFetch/http/100MiB", "MB/s", "≥ 100 %"},
-	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s"},
+	{"record encryption vs raw XChaCha20-Poly1305 (same loop, 1 MiB)", "wallet/envelope", "BenchmarkVsRaw/1MiB", "", "enc%raw", "≥ 90 %", ""},
+	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 1 MiB)", "wallet/envelope", "BenchmarkVsRaw/1MiB", "", "dec-push%raw", "≥ 90 %", ""},
+	{"record encryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "enc%raw", "≥ 90 %", ""},
+	{"record decryption vs raw XChaCha20-Poly1305 (same loop, 64 MiB)", "wallet/envelope", "BenchmarkVsRaw/64MiB", "", "dec-push%raw", "≥ 90 %", ""},
+	{"record encryption MB/s vs raw Seal on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal", "MB/s", "≥ 90 %", ""},
+	{"record decryption MB/s vs raw Open on one hot chunk (64 MiB)", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open", "MB/s", "≥ 90 %", ""},
+	{"record encryption MB/s vs raw Seal over the same 64 MiB", "wallet/envelope", "BenchmarkEncrypt/64MiB", "BenchmarkRawXChaCha20Poly1305/Seal/64MiB", "MB/s", "≥ 90 %", ""},
+	{"record decryption MB/s vs raw Open over the same 64 MiB", "wallet/envelope", "BenchmarkDecrypt/stream/64MiB", "BenchmarkRawXChaCha20Poly1305/Open/64MiB", "MB/s", "≥ 90 %", ""},
+	{"FHIR import, Synthea bulk-10-patients (7,160 resources)", "wallet", "BenchmarkImportBulk", "", "resources/s", "measured", ""},
+	{"our node Add vs kubo `ipfs add` over its HTTP API, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/http/1MiB", "MB/s", "≥ 100 %", ""},
+	{"our node Add vs kubo `ipfs add` over its HTTP API, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/http/100MiB", "MB/s", "≥ 100 %", ""},
+	{"our node Add vs kubo `ipfs add` CLI, 1 MiB", "ipfs", "BenchmarkNodeAdd/1MiB", "BenchmarkKuboAdd/cli/1MiB", "MB/s", "≥ 100 %", ""},
+	{"our node Add vs kubo `ipfs add` CLI, 100 MiB", "ipfs", "BenchmarkNodeAdd/100MiB", "BenchmarkKuboAdd/cli/100MiB", "MB/s", "≥ 100 %", ""},
+	{"fetch ours→ours vs kubo→kubo (HTTP cat), 1 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/1MiB", "BenchmarkKuboFetch/http/1MiB", "MB/s", "≥ 100 %", ""},
+	{"fetch ours→ours vs kubo→kubo (HTTP cat), 100 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/100MiB", "BenchmarkKuboFetch/http/100MiB", "MB/s", "≥ 100 %", ""},
+	{"block verification (100 txs) vs Ed25519 verifications on all cores", "chain", "BenchmarkBlockVerify", "BenchmarkEd25519VerifyParallel", "tx/s", "≥ 50 %", "verify/s"},
+	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s", ""},
 }
 
 type result struct {
@@ -161,13 +164,17 @@ func render(rs []result, took time.Duration) string {
 			}
 			continue
 		}
+		dm := g.metric
+		if g.denomMetric != "" {
+			dm = g.denomMetric
+		}
 		d, ok := find(rs, g.pkg, g.denom)
-		if !ok || d.metrics[g.metric] == 0 {
+		if !ok || d.metrics[dm] == 0 {
 			fmt.Fprintf(&b, "| %s | not measured | %s |\n", g.what, g.target)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s / %s %s = **%.0f %%** | %s |\n", g.what,
-			human(v), human(d.metrics[g.metric]), g.metric, 100*v/d.metrics[g.metric], g.target)
+		fmt.Fprintf(&b, "| %s | %s %s / %s %s = **%.0f %%** | %s |\n", g.what,
+			human(v), g.metric, human(d.metrics[dm]), dm, 100*v/d.metrics[dm], g.target)
 	}
 
 	byPkg := map[string][]result{}
