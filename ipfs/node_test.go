@@ -314,6 +314,10 @@ func BenchmarkNodeAdd(b *testing.B) {
 				if _, err := n.Add(context.Background(), bytes.NewReader(data), nil); err != nil {
 					b.Fatal(err)
 				}
+				// Durable, as kubo's add (flatfs syncs every block) is.
+				if err := n.Sync(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

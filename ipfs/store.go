@@ -64,6 +64,7 @@ func openStore(dir string, minFree uint64) (*Store, error) {
 			Blockstore: &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(d, blockstore.WriteThrough(true))},
 			dir:        dir,
 			minFree:    minFree,
+			unflushed:  func() uint64 { return d.DB.Metrics().MemTable.Size },
 		},
 		blockstore.NewGCLocker())
 	bsvc := blockservice.New(bs, nil, blockservice.WithAllowlist(allowlist))
@@ -220,9 +221,10 @@ func (s *Store) Remove(ctx context.Context, root cid.Cid) error {
 	return nil
 }
 
-// Sync makes every block written so far durable.
+// Sync makes every block and pin written so far durable (a memtable flush:
+// the store runs without a write-ahead log).
 func (s *Store) Sync(ctx context.Context) error {
-	if err := s.datastore.Sync(ctx, blockstore.BlockPrefix); err != nil {
+	if err := s.datastore.DB.Flush(); err != nil {
 		return fmt.Errorf("sync block store: %w", err)
 	}
 	return nil
@@ -256,9 +258,15 @@ func (d *contextDAG) AddMany(_ context.Context, ns []ipld.Node) error {
 func pebbleOptions() *pebble.Options {
 	o := &pebble.Options{
 		// Larger memtables flush less often: fewer, larger L0 files.
-		MemTableSize:       64 << 20,
+		MemTableSize: 64 << 20,
+		// No write-ahead log: every block would be written twice. Nothing
+		// refers to a block (no pin, no catalog row) before Sync, which
+		// flushes the memtable; a crash loses only unreferenced writes.
+		DisableWAL:         true,
 		FormatMajorVersion: pebble.FormatNewest,
 	}
+	// Ciphertext does not compress: spend no CPU trying.
+	o.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })
 	// Blocks go to blob files and stay there: compactions move keys and
 	// small references, not the 256 KiB values (write amplification near 1).
 	o.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {

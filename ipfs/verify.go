@@ -52,12 +52,25 @@ type guardedBlockstore struct {
 	blockstore.Blockstore
 	dir     string
 	minFree uint64
+	// unflushed is what the datastore holds in memory, bound for the disk.
+	unflushed func() uint64
 }
+
+// nearFull is how close to the reserve the check starts counting what is
+// still in memory (asking the datastore costs more than a statfs).
+const nearFull = 512 << 20
 
 func (g guardedBlockstore) checkSpace(n int) error {
 	free, err := freeBytes(g.dir)
 	if err != nil {
 		return nil // cannot tell: let the write decide
+	}
+	if free < g.minFree+uint64(n)+nearFull && g.unflushed != nil {
+		if u := g.unflushed(); u < free {
+			free -= u
+		} else {
+			free = 0
+		}
 	}
 	if free < g.minFree+uint64(n) {
 		return fmt.Errorf("%w in %s: %d MiB left, Health Wallet keeps %d MiB free", ErrDiskFull, g.dir, free>>20, g.minFree>>20)

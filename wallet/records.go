@@ -228,3 +228,8 @@ func (w *Wallet) Status(ctx context.Context) (Status, error) {
 	st.Store, err = w.store.Stat(ctx)
 	return st, err
 }
+
+// IntegrityCheck runs SQLite's integrity check on the catalog.
+func (w *Wallet) IntegrityCheck(ctx context.Context) error {
+	return w.catalog.IntegrityCheck(ctx)
+}
