@@ -25,7 +25,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	disk := filepath.Join(t.TempDir(), "disk")
 	os.Mkdir(disk, 0o700)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", disk).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=320m", "tmpfs", disk).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
