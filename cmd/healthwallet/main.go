@@ -47,6 +47,7 @@ func init() {
 		{"status", "", "show the wallet's records and storage", runStatus},
 		{"delete", "ID...", "delete records from this wallet and free their space", runDelete},
 		{"passwd", "", "change the wallet's passphrase", runPasswd},
+		{"chain", "init", "create a new consortium's genesis file (and swarm key)", runChain},
 		{"gui", "", "open the desktop app (the default)", runGUI},
 		{"demo", "", "open the desktop app on a demo wallet with sample records", runDemo},
 		{"version", "", "print the version", runVersion},
