@@ -168,4 +168,3 @@ func (g *Genesis) Save(path string) error {
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
-
