@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/healthwallet/healthwallet/internal/sqlitedb"
 )
 
 var (
@@ -24,7 +24,7 @@ var (
 	// wallet's key: the database was altered or belongs to another wallet.
 	ErrCorrupt = errors.New("catalog entry is damaged or belongs to another wallet")
 	// ErrTooNew is returned for a database written by a newer version.
-	ErrTooNew = errors.New("catalog was written by a newer version of Health Wallet")
+	ErrTooNew = sqlitedb.ErrTooNew
 )
 
 // Kind tells how a record's plaintext is to be read.
@@ -75,82 +75,15 @@ func Open(path string, metaKey []byte) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog key: %w", err)
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, migrations)
 	if err != nil {
-		return nil, fmt.Errorf("open catalog %s: %w", path, err)
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	c := &Catalog{db: db, meta: aead}
-	if err := c.checkSettings(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open catalog %s: %w", path, err)
-	}
-	if err := c.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open catalog %s: %w", path, err)
-	}
-	return c, nil
-}
-
-// checkSettings verifies that the durability settings took effect: the
-// driver silently ignores DSN parameters it does not know.
-func (c *Catalog) checkSettings() error {
-	var mode string
-	var sync, fk int
-	if err := c.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
-		return err
-	}
-	if err := c.db.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil {
-		return err
-	}
-	if err := c.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
-		return err
-	}
-	if mode != "wal" || sync != 2 || fk != 1 {
-		return fmt.Errorf("sqlite settings not applied: journal_mode=%s synchronous=%d foreign_keys=%d", mode, sync, fk)
-	}
-	return nil
-}
-
-func (c *Catalog) migrate() error {
-	var version int
-	if err := c.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("%w (schema %d, this version knows %d)", ErrTooNew, version, len(migrations))
-	}
-	for v := version; v < len(migrations); v++ {
-		tx, err := c.db.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate schema to %d: %w", v+1, err)
-		}
-		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate schema to %d: %w", v+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migrate schema to %d: %w", v+1, err)
-		}
-	}
-	return nil
+	return &Catalog{db: db, meta: aead}, nil
 }
 
 // SchemaVersion reports the applied schema version.
-func (c *Catalog) SchemaVersion() (int, error) {
-	var v int
-	err := c.db.QueryRow(`PRAGMA user_version`).Scan(&v)
-	return v, err
-}
+func (c *Catalog) SchemaVersion() (int, error) { return sqlitedb.SchemaVersion(c.db) }
 
 // Close closes the database.
 func (c *Catalog) Close() error { return c.db.Close() }
@@ -317,16 +250,7 @@ func (c *Catalog) Counts(ctx context.Context) (map[string]int, error) {
 }
 
 // IntegrityCheck runs SQLite's integrity_check.
-func (c *Catalog) IntegrityCheck(ctx context.Context) error {
-	var res string
-	if err := c.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return err
-	}
-	if res != "ok" {
-		return fmt.Errorf("catalog integrity check: %s", res)
-	}
-	return nil
-}
+func (c *Catalog) IntegrityCheck(ctx context.Context) error { return sqlitedb.IntegrityCheck(c.db) }
 
 type scanner interface{ Scan(...any) error }
 

@@ -4,7 +4,8 @@
 // wallet's seed, what would identify the patient (title, clinical date,
 // source file name).
 //
-// It owns the schema, its migrations and the durability settings (WAL,
-// synchronous=FULL, foreign keys), checked at open. It does not hold record
+// It owns the schema and its migrations; internal/sqlitedb applies them and
+// the durability settings (WAL, synchronous=FULL, foreign keys), checked at
+// open. It does not hold record
 // contents or data keys: those live, encrypted, in the content store.
 package catalog
