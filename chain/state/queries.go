@@ -1,0 +1,258 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/healthwallet/healthwallet/chain"
+)
+
+// Grant is a consent grant as the state holds it.
+type Grant struct {
+	ID           chain.Hash // the ConsentGrant transaction's hash
+	Patient      chain.PublicKey
+	Grantee      chain.PublicKey
+	Scope        chain.Scope
+	Actions      chain.Actions
+	Purpose      chain.Purpose
+	NotBefore    uint64
+	Expiry       uint64
+	Capsule      []byte // binary CID of the sealed key capsule, nil if none
+	Block        uint64
+	Revoked      bool
+	RevokedBlock uint64
+}
+
+// Request is an access request as the state holds it.
+type Request struct {
+	ID           chain.Hash
+	Clinician    chain.PublicKey
+	Patient      chain.PublicKey
+	Scope        chain.Scope
+	Purpose      chain.Purpose
+	Duration     uint64
+	Note         string
+	Block        uint64
+	Decided      bool
+	Decision     chain.Decision
+	DecidedBlock uint64
+}
+
+// Clinician is a registered clinician.
+type Clinician struct {
+	Key             chain.PublicKey
+	Clinic          chain.PublicKey // the registering signer
+	Role            chain.Role
+	Identity        []byte
+	RegisteredBlock uint64
+	Revoked         bool
+	RevokedBlock    uint64
+}
+
+// EventKind names an audit-log event.
+type EventKind string
+
+const (
+	EventAnchor   EventKind = "anchor"
+	EventGrant    EventKind = "grant"
+	EventRevoke   EventKind = "revoke"
+	EventRequest  EventKind = "request"
+	EventDecision EventKind = "decision"
+)
+
+// Event is one entry of a patient's audit log.
+type Event struct {
+	Block uint64
+	Pos   int // index of the transaction in its block
+	Kind  EventKind
+	ID    chain.Hash      // the anchor, grant or request (for revoke and decision: the one acted on)
+	Actor chain.PublicKey // who sent the transaction
+	Other chain.PublicKey // grantee (grant, revoke) or clinician (request, decision); zero otherwise
+}
+
+// Nonce returns the next nonce the state expects from k (0 for a new key).
+func (s *State) Nonce(k chain.PublicKey) (uint64, error) {
+	var n int64
+	err := s.db.QueryRow(`SELECT nonce FROM accounts WHERE key = ?`, k[:]).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(n), err
+}
+
+// NonceFunc returns Nonce as a chain.NonceFunc for the mempool. A database
+// error reads as nonce 0, which makes the mempool refuse the transaction as
+// too far ahead or too low rather than accept it.
+func (s *State) NonceFunc() chain.NonceFunc {
+	return func(k chain.PublicKey) uint64 {
+		n, err := s.Nonce(k)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+}
+
+// CanRead reports whether grantee may read patient's record (ID and
+// category) at time at: a read grant from patient to grantee, active at
+// at, not revoked, covering the record. It returns that grant's ID.
+func (s *State) CanRead(grantee, patient chain.PublicKey, recordID string, category chain.Category, at uint64) (bool, chain.Hash, error) {
+	q := func(query string, args ...any) (*sql.Rows, error) { return s.db.Query(query, args...) }
+	return grantCovers(q, patient, grantee, chain.ActionRead, recordID, category, at)
+}
+
+const grantCols = `id, patient, grantee, scope, actions, purpose, not_before, expiry, capsule, block, revoked_block`
+
+func scanGrants(rows *sql.Rows) ([]Grant, error) {
+	defer rows.Close()
+	var out []Grant
+	for rows.Next() {
+		var g Grant
+		var id, p, ge, scope []byte
+		var actions, purpose int
+		var nb, exp, blk int64
+		var rev sql.NullInt64
+		if err := rows.Scan(&id, &p, &ge, &scope, &actions, &purpose, &nb, &exp, &g.Capsule, &blk, &rev); err != nil {
+			return nil, err
+		}
+		copy(g.ID[:], id)
+		copy(g.Patient[:], p)
+		copy(g.Grantee[:], ge)
+		sc, err := decodeScope(scope)
+		if err != nil {
+			return nil, err
+		}
+		g.Scope, g.Actions, g.Purpose = sc, chain.Actions(actions), chain.Purpose(purpose)
+		g.NotBefore, g.Expiry, g.Block = uint64(nb), uint64(exp), uint64(blk)
+		g.Revoked, g.RevokedBlock = rev.Valid, uint64(rev.Int64)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// ActiveGrants returns patient's grants active at time at and not revoked,
+// in block order.
+func (s *State) ActiveGrants(patient chain.PublicKey, at uint64) ([]Grant, error) {
+	rows, err := s.db.Query(`SELECT `+grantCols+` FROM grants
+		WHERE patient = ? AND expiry > ? AND not_before <= ? AND revoked_block IS NULL ORDER BY block, pos`,
+		patient[:], sq(at), sq(at))
+	if err != nil {
+		return nil, err
+	}
+	return scanGrants(rows)
+}
+
+// Grant returns one grant by ID (ErrNotFound).
+func (s *State) Grant(id chain.Hash) (Grant, error) {
+	rows, err := s.db.Query(`SELECT `+grantCols+` FROM grants WHERE id = ?`, id[:])
+	if err != nil {
+		return Grant{}, err
+	}
+	gs, err := scanGrants(rows)
+	if err != nil {
+		return Grant{}, err
+	}
+	if len(gs) == 0 {
+		return Grant{}, fmt.Errorf("grant %s: %w", id, ErrNotFound)
+	}
+	return gs[0], nil
+}
+
+// PendingRequests returns the undecided access requests to patient, in block
+// order.
+func (s *State) PendingRequests(patient chain.PublicKey) ([]Request, error) {
+	rows, err := s.db.Query(`SELECT id, clinician, patient, scope, purpose, duration, note, block FROM requests
+		WHERE patient = ? AND decided_block IS NULL ORDER BY block, pos`, patient[:])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		var r Request
+		var id, c, p, scope []byte
+		var purpose int
+		var dur, blk int64
+		if err := rows.Scan(&id, &c, &p, &scope, &purpose, &dur, &r.Note, &blk); err != nil {
+			return nil, err
+		}
+		copy(r.ID[:], id)
+		copy(r.Clinician[:], c)
+		copy(r.Patient[:], p)
+		sc, err := decodeScope(scope)
+		if err != nil {
+			return nil, err
+		}
+		r.Scope, r.Purpose, r.Duration, r.Block = sc, chain.Purpose(purpose), uint64(dur), uint64(blk)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Clinician returns the registration of key (ErrNotFound if it never
+// registered; a revoked clinician is returned with Revoked set).
+func (s *State) Clinician(key chain.PublicKey) (Clinician, error) {
+	c := Clinician{Key: key}
+	var clinic []byte
+	var role int
+	var reg int64
+	var rev sql.NullInt64
+	err := s.db.QueryRow(`SELECT clinic, role, identity, registered_block, revoked_block FROM clinicians WHERE key = ?`, key[:]).
+		Scan(&clinic, &role, &c.Identity, &reg, &rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Clinician{}, fmt.Errorf("clinician %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Clinician{}, err
+	}
+	copy(c.Clinic[:], clinic)
+	c.Role, c.RegisteredBlock = chain.Role(role), uint64(reg)
+	c.Revoked, c.RevokedBlock = rev.Valid, uint64(rev.Int64)
+	return c, nil
+}
+
+// History returns every anchor, grant, revoke, request and decision that
+// touches patient, in chain order (block, then position in block).
+func (s *State) History(ctx context.Context, patient chain.PublicKey) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT block, pos, 'anchor', id, sender, NULL FROM anchors WHERE patient = ?1
+		UNION ALL SELECT block, pos, 'grant', id, patient, grantee FROM grants WHERE patient = ?1
+		UNION ALL SELECT revoked_block, revoked_pos, 'revoke', id, patient, grantee FROM grants WHERE patient = ?1 AND revoked_block IS NOT NULL
+		UNION ALL SELECT block, pos, 'request', id, clinician, NULL FROM requests WHERE patient = ?1
+		UNION ALL SELECT decided_block, decided_pos, 'decision', id, patient, clinician FROM requests WHERE patient = ?1 AND decided_block IS NOT NULL
+		ORDER BY 1, 2`, patient[:])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var blk int64
+		var kind string
+		var id, actor, other []byte
+		if err := rows.Scan(&blk, &e.Pos, &kind, &id, &actor, &other); err != nil {
+			return nil, err
+		}
+		e.Block, e.Kind = uint64(blk), EventKind(kind)
+		copy(e.ID[:], id)
+		copy(e.Actor[:], actor)
+		copy(e.Other[:], other)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// GrantsTo returns the grants held by grantee, active at time at and not
+// revoked, in block order (a clinician's view).
+func (s *State) GrantsTo(grantee chain.PublicKey, at uint64) ([]Grant, error) {
+	rows, err := s.db.Query(`SELECT `+grantCols+` FROM grants
+		WHERE grantee = ? AND expiry > ? AND not_before <= ? AND revoked_block IS NULL ORDER BY block, pos`,
+		grantee[:], sq(at), sq(at))
+	if err != nil {
+		return nil, err
+	}
+	return scanGrants(rows)
+}

@@ -1,0 +1,249 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/internal/sqlitedb"
+)
+
+// ErrTooNew: the database has a schema newer than this code knows.
+var ErrTooNew = sqlitedb.ErrTooNew
+
+// migrations[v] takes the schema from version v to v+1.
+var migrations = []string{`
+CREATE TABLE blocks (
+	number INTEGER PRIMARY KEY,
+	hash   BLOB NOT NULL UNIQUE,
+	time   INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+	key   BLOB PRIMARY KEY,
+	nonce INTEGER NOT NULL -- the next nonce expected
+) WITHOUT ROWID;
+CREATE TABLE undo_accounts (
+	block INTEGER NOT NULL REFERENCES blocks(number),
+	key   BLOB NOT NULL,
+	prev  INTEGER, -- NULL: the account did not exist before the block
+	PRIMARY KEY (block, key)
+) WITHOUT ROWID;
+CREATE TABLE anchors ( -- rowid order = chain order
+	id        BLOB NOT NULL, -- tx hash (unique by the nonce rule; not indexed: random keys cost a page per insert)
+	patient   BLOB NOT NULL,
+	sender    BLOB NOT NULL,
+	record_id TEXT NOT NULL,
+	cid       BLOB NOT NULL,
+	category  INTEGER NOT NULL,
+	time      INTEGER NOT NULL,
+	block     INTEGER NOT NULL REFERENCES blocks(number),
+	pos       INTEGER NOT NULL
+);
+CREATE INDEX anchors_patient ON anchors(patient, block, pos);
+CREATE INDEX anchors_block ON anchors(block);
+CREATE TABLE grants (
+	id            BLOB PRIMARY KEY, -- tx hash
+	patient       BLOB NOT NULL,
+	grantee       BLOB NOT NULL,
+	scope         BLOB NOT NULL, -- encodeScope
+	actions       INTEGER NOT NULL,
+	purpose       INTEGER NOT NULL,
+	not_before    INTEGER NOT NULL,
+	expiry        INTEGER NOT NULL,
+	capsule       BLOB,
+	block         INTEGER NOT NULL REFERENCES blocks(number),
+	pos           INTEGER NOT NULL,
+	revoked_block INTEGER REFERENCES blocks(number),
+	revoked_pos   INTEGER
+) WITHOUT ROWID;
+CREATE INDEX grants_patient_grantee ON grants(patient, grantee, expiry);
+CREATE INDEX grants_grantee ON grants(grantee, expiry);
+CREATE INDEX grants_block ON grants(block);
+CREATE INDEX grants_revoked ON grants(revoked_block) WHERE revoked_block IS NOT NULL;
+CREATE TABLE requests (
+	id            BLOB PRIMARY KEY, -- tx hash
+	clinician     BLOB NOT NULL,
+	patient       BLOB NOT NULL,
+	scope         BLOB NOT NULL,
+	purpose       INTEGER NOT NULL,
+	duration      INTEGER NOT NULL,
+	note          TEXT NOT NULL,
+	block         INTEGER NOT NULL REFERENCES blocks(number),
+	pos           INTEGER NOT NULL,
+	decision      INTEGER,
+	decided_block INTEGER REFERENCES blocks(number),
+	decided_pos   INTEGER
+) WITHOUT ROWID;
+CREATE INDEX requests_patient ON requests(patient, block, pos);
+CREATE INDEX requests_pending ON requests(patient) WHERE decided_block IS NULL;
+CREATE INDEX requests_block ON requests(block);
+CREATE INDEX requests_decided ON requests(decided_block) WHERE decided_block IS NOT NULL;
+CREATE TABLE clinicians (
+	key              BLOB PRIMARY KEY,
+	clinic           BLOB NOT NULL,
+	role             INTEGER NOT NULL,
+	identity         BLOB,
+	registered_block INTEGER NOT NULL REFERENCES blocks(number),
+	revoked_block    INTEGER REFERENCES blocks(number)
+) WITHOUT ROWID;
+CREATE INDEX clinicians_registered ON clinicians(registered_block);
+CREATE INDEX clinicians_revoked ON clinicians(revoked_block) WHERE revoked_block IS NOT NULL;
+CREATE TABLE meta (
+	k TEXT PRIMARY KEY,
+	v INTEGER NOT NULL -- 'undo_floor': the lowest block RevertBlock can still revert
+) WITHOUT ROWID;
+CREATE TABLE snapshots (
+	hash   BLOB PRIMARY KEY, -- block hash
+	number INTEGER NOT NULL,
+	data   BLOB NOT NULL     -- clique.Snapshot as JSON
+) WITHOUT ROWID;
+CREATE INDEX snapshots_number ON snapshots(number);
+`}
+
+// State is an open state database. Its methods are safe for concurrent use;
+// block application is serialised by SQLite's write lock.
+type State struct {
+	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared on db, reused by every block
+}
+
+// Open opens or creates the state database at path.
+func Open(path string) (*State, error) {
+	db, err := sqlitedb.Open(path, migrations)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	return &State{db: db, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// SchemaVersion reports the applied schema version.
+func (s *State) SchemaVersion() (int, error) { return sqlitedb.SchemaVersion(s.db) }
+
+// Close closes the database.
+func (s *State) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.mu.Unlock()
+	return s.db.Close()
+}
+
+// prepared returns the statement for query, prepared once on the database.
+func (s *State) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns an error unless it
+// reports ok.
+func (s *State) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("state: integrity check: %s", res)
+	}
+	return nil
+}
+
+// Head returns the number and hash of the last applied block; ok is false
+// when no block has been applied.
+func (s *State) Head() (number uint64, hash chain.Hash, ok bool, err error) {
+	var h []byte
+	err = s.db.QueryRow(`SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1`).Scan(&number, &h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, chain.Hash{}, false, nil
+	}
+	if err != nil {
+		return 0, chain.Hash{}, false, err
+	}
+	copy(hash[:], h)
+	return number, hash, true, nil
+}
+
+// PutSnapshot stores a clique signer snapshot (its JSON) for a block hash.
+// Snapshots are keyed by hash, so they need no undo: one of a dropped
+// branch is never looked up again.
+func (s *State) PutSnapshot(ctx context.Context, hash chain.Hash, number uint64, data []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO snapshots(hash, number, data) VALUES (?, ?, ?)
+		ON CONFLICT(hash) DO UPDATE SET number = excluded.number, data = excluded.data`, hash[:], number, data)
+	return err
+}
+
+// Snapshot returns the snapshot JSON stored for a block hash (ErrNotFound).
+func (s *State) Snapshot(ctx context.Context, hash chain.Hash) ([]byte, error) {
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM snapshots WHERE hash = ?`, hash[:]).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("snapshot %s: %w", hash, ErrNotFound)
+	}
+	return data, err
+}
+
+// encodeScope is the scope's canonical wire form (as in chain's bodies).
+func encodeScope(sc chain.Scope) []byte {
+	e := chain.NewEncoder(nil)
+	e.Uvarint(uint64(len(sc.RecordIDs)))
+	for _, id := range sc.RecordIDs {
+		e.Text(id)
+	}
+	e.Uvarint(uint64(len(sc.Categories)))
+	for _, c := range sc.Categories {
+		e.Uint8(uint8(c))
+	}
+	return e.Out()
+}
+
+func decodeScope(b []byte) (chain.Scope, error) {
+	var sc chain.Scope
+	d := chain.NewDecoder(b)
+	n := d.Len("scope: record IDs", chain.MaxScopeEntries)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		sc.RecordIDs = append(sc.RecordIDs, d.Text("scope: record ID", chain.MaxRecordIDLen))
+	}
+	m := d.Len("scope: categories", chain.MaxScopeEntries)
+	for i := 0; i < m && d.Err() == nil; i++ {
+		sc.Categories = append(sc.Categories, chain.Category(d.Uint8("scope: category")))
+	}
+	if err := d.Finish(); err != nil {
+		return chain.Scope{}, fmt.Errorf("state: stored scope: %w", err)
+	}
+	return sc, nil
+}
+
+func isConstraint(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint
+}
+
+// sq converts a time, duration or number for SQLite, whose integers are
+// signed 64-bit: values above math.MaxInt64 (about 292 billion years in
+// seconds) are stored as math.MaxInt64, which compares the same against
+// every realistic time. A grant "until the end of time" (expiry
+// math.MaxUint64) reads back with expiry math.MaxInt64.
+func sq(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
