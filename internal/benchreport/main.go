@@ -50,6 +50,7 @@ var goals = []goal{
 	{"fetch ours→ours vs kubo→kubo (HTTP cat), 1 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/1MiB", "BenchmarkKuboFetch/http/1MiB", "MB/s", "≥ 100 %", ""},
 	{"fetch ours→ours vs kubo→kubo (HTTP cat), 100 MiB", "ipfs", "BenchmarkInteropFetch/ours-ours/100MiB", "BenchmarkKuboFetch/http/100MiB", "MB/s", "≥ 100 %", ""},
 	{"block verification (100 txs) vs Ed25519 verifications on all cores", "chain", "BenchmarkBlockVerify", "BenchmarkEd25519VerifyParallel", "tx/s", "≥ 50 %", "verify/s"},
+	{"verify + commit to SQLite state (100-tx blocks) vs Ed25519 on all cores", "chain/state", "BenchmarkVerifyAndApplyBlock", "BenchmarkEd25519VerifyAllCores", "tx/s", "≥ 50 %", "verify/s"},
 	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s", ""},
 }
 
