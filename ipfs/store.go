@@ -221,10 +221,12 @@ func (s *Store) Remove(ctx context.Context, root cid.Cid) error {
 	return nil
 }
 
-// Sync makes every block and pin written so far durable (a memtable flush:
-// the store runs without a write-ahead log).
+// Sync makes every block and pin written so far durable: one fsync of the
+// write-ahead log. Writes before it are not synced, and nothing refers to a
+// block (no pin, no catalog row) before a Sync, so a crash loses only
+// unreferenced writes.
 func (s *Store) Sync(ctx context.Context) error {
-	if err := s.datastore.DB.Flush(); err != nil {
+	if err := s.datastore.Sync(ctx, blockstore.BlockPrefix); err != nil {
 		return fmt.Errorf("sync block store: %w", err)
 	}
 	return nil
@@ -258,11 +260,7 @@ func (d *contextDAG) AddMany(_ context.Context, ns []ipld.Node) error {
 func pebbleOptions() *pebble.Options {
 	o := &pebble.Options{
 		// Larger memtables flush less often: fewer, larger L0 files.
-		MemTableSize: 64 << 20,
-		// No write-ahead log: every block would be written twice. Nothing
-		// refers to a block (no pin, no catalog row) before Sync, which
-		// flushes the memtable; a crash loses only unreferenced writes.
-		DisableWAL:         true,
+		MemTableSize:       64 << 20,
 		FormatMajorVersion: pebble.FormatNewest,
 	}
 	// Ciphertext does not compress: spend no CPU trying.
