@@ -205,13 +205,18 @@ func (s *Store) walk(ctx context.Context, root cid.Cid, rawData bool, visit func
 var errMalformedNode = errors.New("not a valid dag-pb node")
 
 func blockError(c cid.Cid, err error) error {
+	return fmt.Errorf("block %s: %w", c, classify(err))
+}
+
+// classify names a block-level failure by the sentinel callers branch on.
+func classify(err error) error {
 	switch {
 	case errors.Is(err, blockstore.ErrHashMismatch):
-		return fmt.Errorf("block %s: %w", c, ErrCorruptBlock)
+		return ErrCorruptBlock
 	case ipld.IsNotFound(err):
-		return fmt.Errorf("block %s: %w", c, ErrNotFound)
+		return ErrNotFound
 	default:
-		return fmt.Errorf("block %s: %w", c, err)
+		return err
 	}
 }
 

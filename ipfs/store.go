@@ -159,34 +159,11 @@ func (c *content) Read(p []byte) (int, error) {
 // check reads every block of the DAG under root from the blockstore, which
 // verifies each against its hash, and returns the first failure.
 func (s *Store) check(ctx context.Context, root cid.Cid) error {
-	blk, err := s.blockstore.Get(ctx, root)
-	if err != nil {
-		return err
-	}
-	if root.Type() != cid.DagProtobuf {
-		return nil
-	}
-	nd, err := merkledag.DecodeProtobufBlock(blk)
-	if err != nil {
-		return err
-	}
-	for _, l := range nd.Links() {
-		if err := s.check(ctx, l.Cid); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.walk(ctx, root, true, func(cid.Cid, int, []byte) error { return nil })
 }
 
 func (s *Store) readError(root cid.Cid, err error) error {
-	switch {
-	case errors.Is(err, blockstore.ErrHashMismatch):
-		return fmt.Errorf("read %s: %w", root, ErrCorruptBlock)
-	case ipld.IsNotFound(err):
-		return fmt.Errorf("read %s: %w", root, ErrNotFound)
-	default:
-		return fmt.Errorf("read %s: %w", root, err)
-	}
+	return fmt.Errorf("read %s: %w", root, classify(err))
 }
 
 // Has reports whether the root block of c is stored locally.

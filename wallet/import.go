@@ -203,11 +203,13 @@ func (w *Wallet) commit(ctx context.Context, name string, items []*pending, prog
 			continue
 		}
 		seen[p.rec.ID] = true
-		if _, err := w.catalog.Get(ctx, p.rec.ID); err == nil {
+		held, err := w.catalog.Has(ctx, p.rec.ID)
+		if err != nil {
+			return rep, fmt.Errorf("import %q: %w", name, err)
+		}
+		if held {
 			p.skip = true
 			continue
-		} else if !errors.Is(err, catalog.ErrNotFound) {
-			return rep, fmt.Errorf("import %q: %w", name, err)
 		}
 		fresh = append(fresh, p)
 	}
@@ -303,7 +305,7 @@ func (w *Wallet) importAttachment(ctx context.Context, path, title, contentType 
 	}
 	rec := w.attachmentRecord(encodeRecordID(mac.Sum(nil)), title, contentType, date, path, counted.n)
 	p := &pending{rec: rec, cid: c}
-	if _, err := w.catalog.Get(ctx, rec.ID); err == nil {
+	if held, err := w.catalog.Has(ctx, rec.ID); err == nil && held {
 		w.undoAdds([]*pending{p})
 		return ImportReport{File: path, Duplicates: 1, ByType: map[string]int{}, IDs: []string{rec.ID}}, nil
 	}

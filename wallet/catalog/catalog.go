@@ -104,9 +104,19 @@ func (c *Catalog) Begin(ctx context.Context) (*Tx, error) {
 }
 
 // Has reports whether the transaction sees a record with this ID.
-func (t *Tx) Has(ctx context.Context, id string) (bool, error) {
+func (t *Tx) Has(ctx context.Context, id string) (bool, error) { return has(ctx, t.tx, id) }
+
+// Has reports whether the catalog holds a record with this ID, without
+// opening its sealed fields.
+func (c *Catalog) Has(ctx context.Context, id string) (bool, error) { return has(ctx, c.db, id) }
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func has(ctx context.Context, q rowQuerier, id string) (bool, error) {
 	var one int
-	err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM records WHERE id = ?`, id).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM records WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
