@@ -167,3 +167,26 @@ func (m *Mempool) Prune(next NonceFunc, ttl time.Duration, keep func(*Tx) error)
 	}
 	return dropped
 }
+
+// Remove drops the given transactions (those a block builder found
+// invalid) and returns how many were pending.
+func (m *Mempool) Remove(hashes ...Hash) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, h := range hashes {
+		p, ok := m.byHash[h]
+		if !ok {
+			continue
+		}
+		sender := p.tx.Sender()
+		delete(m.accounts[sender], p.tx.Nonce())
+		if len(m.accounts[sender]) == 0 {
+			delete(m.accounts, sender)
+		}
+		delete(m.byHash, h)
+		m.bytes -= p.tx.Size()
+		n++
+	}
+	return n
+}

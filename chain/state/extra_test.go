@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/healthwallet/healthwallet/chain"
-	"github.com/healthwallet/healthwallet/chain/clique"
 )
 
 func TestForeverGrant(t *testing.T) {
@@ -148,25 +147,6 @@ func TestPruneUndo(t *testing.T) {
 	}
 	if nn, _ := e.st.Nonce(testPub("alice")); nn != 3 {
 		t.Fatalf("nonce %d", nn)
-	}
-}
-
-func TestCliqueSnapshot(t *testing.T) {
-	ctx := context.Background()
-	e := newEnv(t)
-	snap := clique.NewSnapshot(clique.Config{}, 7, [32]byte{7}, []clique.Signer{clique.Signer(testPub("clinic-a")), clique.Signer(testPub("clinic-b"))})
-	if err := e.st.StoreSnapshot(ctx, snap); err != nil {
-		t.Fatal(err)
-	}
-	got, err := e.st.LoadSnapshot(ctx, chain.Hash{7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Number != 7 || len(got.Signers()) != 2 || !got.IsSigner(clique.Signer(testPub("clinic-b"))) {
-		t.Fatalf("snapshot %+v", got)
-	}
-	if _, err := e.st.LoadSnapshot(ctx, chain.Hash{8}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("missing: %v", err)
 	}
 }
 

@@ -111,10 +111,10 @@ func dump(t testing.TB, st *State) string {
 	t.Helper()
 	tables := map[string]string{
 		"blocks": "number", "accounts": "key", "undo_accounts": "block, key", "anchors": "rowid",
-		"grants": "id", "requests": "id", "clinicians": "key", "snapshots": "hash", "meta": "k",
+		"grants": "id", "requests": "id", "clinicians": "key", "meta": "k",
 	}
 	var b strings.Builder
-	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "snapshots", "meta"} {
+	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "meta"} {
 		rows, err := st.db.Query(fmt.Sprintf("SELECT * FROM %s ORDER BY %s", name, tables[name]))
 		if err != nil {
 			t.Fatal(err)

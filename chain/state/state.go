@@ -104,6 +104,10 @@ CREATE TABLE snapshots (
 	data   BLOB NOT NULL     -- clique.Snapshot as JSON
 ) WITHOUT ROWID;
 CREATE INDEX snapshots_number ON snapshots(number);
+`, `
+-- Clique snapshots moved to the ledger's block store (chain/ledger), which
+-- writes them in the same transaction as their block.
+DROP TABLE snapshots;
 `}
 
 // State is an open state database. Its methods are safe for concurrent use;
@@ -179,25 +183,6 @@ func (s *State) Head() (number uint64, hash chain.Hash, ok bool, err error) {
 	}
 	copy(hash[:], h)
 	return number, hash, true, nil
-}
-
-// PutSnapshot stores a clique signer snapshot (its JSON) for a block hash.
-// Snapshots are keyed by hash, so they need no undo: one of a dropped
-// branch is never looked up again.
-func (s *State) PutSnapshot(ctx context.Context, hash chain.Hash, number uint64, data []byte) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO snapshots(hash, number, data) VALUES (?, ?, ?)
-		ON CONFLICT(hash) DO UPDATE SET number = excluded.number, data = excluded.data`, hash[:], number, data)
-	return err
-}
-
-// Snapshot returns the snapshot JSON stored for a block hash (ErrNotFound).
-func (s *State) Snapshot(ctx context.Context, hash chain.Hash) ([]byte, error) {
-	var data []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM snapshots WHERE hash = ?`, hash[:]).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("snapshot %s: %w", hash, ErrNotFound)
-	}
-	return data, err
 }
 
 // encodeScope is the scope's canonical wire form (as in chain's bodies).

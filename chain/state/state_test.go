@@ -26,9 +26,6 @@ func TestOpenSettingsAndReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutSnapshot(context.Background(), b.Hash(), 1, []byte(`{"number":1}`)); err != nil {
-		t.Fatal(err)
-	}
 	st.Close()
 	st, err = Open(path)
 	if err != nil {
@@ -41,12 +38,6 @@ func TestOpenSettingsAndReopen(t *testing.T) {
 	}
 	if got, err := st.Nonce(testPub("alice")); err != nil || got != 1 {
 		t.Fatalf("nonce %d %v", got, err)
-	}
-	if data, err := st.Snapshot(context.Background(), b.Hash()); err != nil || string(data) != `{"number":1}` {
-		t.Fatalf("snapshot %q %v", data, err)
-	}
-	if _, err := st.Snapshot(context.Background(), chain.Hash{1}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("missing snapshot: %v", err)
 	}
 	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,63 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/chain/state"
+)
+
+// AddTx admits a transaction to the mempool: its chain ID and signature must
+// verify, its nonce must be the sender's next or queued behind pending ones,
+// and if it is next in its account's order it must pass its type's rules
+// against the head state (a grant signed by anyone but the patient, a revoke
+// by anyone but the granter, …). Later ones are checked when a block is
+// built (the state they depend on is still pending).
+func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
+	if err := tx.Verify(l.chainID); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidTx, err)
+	}
+	if l.pool.Has(tx.Hash()) {
+		return fmt.Errorf("tx %s: %w", tx.Hash(), chain.ErrKnownTx)
+	}
+	next, err := l.st.Nonce(tx.Sender())
+	if err != nil {
+		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
+	}
+	if tx.Nonce() == next {
+		l.mu.Lock()
+		bc := state.BlockContext{
+			Number:  l.head.block.Header.Number + 1,
+			Time:    max(uint64(l.cfg.Now().Unix()), l.head.block.Header.Time),
+			Signers: map[chain.PublicKey]struct{}{},
+		}
+		for _, k := range signerKeys(l.head.snap) {
+			bc.Signers[k] = struct{}{}
+		}
+		l.mu.Unlock()
+		if err := l.st.CheckTx(ctx, tx, bc); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidTx, err)
+		}
+	}
+	if err := l.pool.Add(tx, l.st.NonceFunc()); err != nil {
+		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
+	}
+	l.notifyPool()
+	return nil
+}
+
+// PoolChanged returns a channel closed the next time a transaction enters
+// the mempool.
+func (l *Ledger) PoolChanged() <-chan struct{} {
+	l.poolMu.Lock()
+	defer l.poolMu.Unlock()
+	return l.poolChanged
+}
+
+func (l *Ledger) notifyPool() {
+	l.poolMu.Lock()
+	defer l.poolMu.Unlock()
+	close(l.poolChanged)
+	l.poolChanged = make(chan struct{})
+}
