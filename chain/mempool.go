@@ -190,3 +190,35 @@ func (m *Mempool) Remove(hashes ...Hash) int {
 	}
 	return n
 }
+
+// Txs returns up to maxTxs pending transactions (maxBytes in all), each
+// account's in nonce order, accounts in key order: what a peer that
+// connects asks for, so that transactions gossiped before it joined reach
+// it.
+func (m *Mempool) Txs(maxTxs, maxBytes int) []*Tx {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	senders := make([]PublicKey, 0, len(m.accounts))
+	for s := range m.accounts {
+		senders = append(senders, s)
+	}
+	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
+	var out []*Tx
+	size := 0
+	for _, s := range senders {
+		nonces := make([]uint64, 0, len(m.accounts[s]))
+		for n := range m.accounts[s] {
+			nonces = append(nonces, n)
+		}
+		sort.Slice(nonces, func(i, j int) bool { return nonces[i] < nonces[j] })
+		for _, n := range nonces {
+			tx := m.accounts[s][n].tx
+			if len(out) >= maxTxs || size+tx.Size() > maxBytes {
+				return out
+			}
+			out = append(out, tx)
+			size += tx.Size()
+		}
+	}
+	return out
+}

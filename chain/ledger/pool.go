@@ -21,12 +21,14 @@ func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
 	if l.pool.Has(tx.Hash()) {
 		return fmt.Errorf("tx %s: %w", tx.Hash(), chain.ErrKnownTx)
 	}
+	// The head must not move between reading the nonce and checking.
+	l.mu.Lock()
 	next, err := l.st.Nonce(tx.Sender())
 	if err != nil {
+		l.mu.Unlock()
 		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
 	}
 	if tx.Nonce() == next {
-		l.mu.Lock()
 		bc := state.BlockContext{
 			Number:  l.head.block.Header.Number + 1,
 			Time:    max(uint64(l.cfg.Now().Unix()), l.head.block.Header.Time),
@@ -35,11 +37,12 @@ func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
 		for _, k := range signerKeys(l.head.snap) {
 			bc.Signers[k] = struct{}{}
 		}
-		l.mu.Unlock()
 		if err := l.st.CheckTx(ctx, tx, bc); err != nil {
+			l.mu.Unlock()
 			return fmt.Errorf("%w: %w", ErrInvalidTx, err)
 		}
 	}
+	l.mu.Unlock()
 	if err := l.pool.Add(tx, l.st.NonceFunc()); err != nil {
 		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
 	}

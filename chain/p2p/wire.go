@@ -1,0 +1,232 @@
+package p2p
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/healthwallet/healthwallet/chain"
+)
+
+// ProtocolID is the sync protocol. Its messages (version 1) are frames of
+// a uvarint length and a body in the chain package's canonical encoding:
+//
+//	request   version u8 (1), kind u8:
+//	            1 status
+//	            2 blocks: from u64, max u16 (1..MaxBatchBlocks)
+//	            3 pool
+//	status    version u8, genesis fixed 32, head number u64, head hash
+//	          fixed 32, total difficulty u64
+//	blocks    version u8, count uvarint (0..MaxBatchBlocks), each block's
+//	          encoding as bytes (at most chain.MaxBlockSize); the canonical
+//	          blocks from..from+count-1 of the server, at most
+//	          MaxBatchBytes in all (at least one block if any exists)
+//	pool      version u8, count uvarint (0..MaxBatchTxs), each pending
+//	          transaction's encoding as bytes (at most chain.MaxTxSize),
+//	          at most MaxBatchBytes in all
+//
+// Any frame that does not decode canonically is garbage, and its sender is
+// penalised.
+const ProtocolID = "/healthwallet/chain/sync/1.0.0"
+
+// Wire limits.
+const (
+	wireVersion    = 1
+	MaxBatchBlocks = 128
+	MaxBatchTxs    = 4096
+	MaxBatchBytes  = 8 << 20
+	maxRequest     = 64
+	maxFrame       = MaxBatchBytes + MaxBatchBlocks*4 + 64 + chain.MaxBlockSize
+)
+
+const (
+	kindStatus = 1
+	kindBlocks = 2
+	kindPool   = 3
+)
+
+// ErrGarbage: a peer sent bytes that are not a valid message.
+var ErrGarbage = errors.New("p2p: malformed message")
+
+type request struct {
+	kind uint8
+	from uint64
+	max  uint16
+}
+
+func (r request) encode() []byte {
+	e := chain.NewEncoder(nil)
+	e.Uint8(wireVersion)
+	e.Uint8(r.kind)
+	if r.kind == kindBlocks {
+		e.Uint64(r.from)
+		e.Fixed([]byte{byte(r.max >> 8), byte(r.max)})
+	}
+	return e.Out()
+}
+
+func decodeRequest(b []byte) (request, error) {
+	d := chain.NewDecoder(b)
+	var r request
+	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
+		return r, fmt.Errorf("%w: request version %d", ErrGarbage, v)
+	}
+	r.kind = d.Uint8("kind")
+	switch r.kind {
+	case kindStatus, kindPool:
+	case kindBlocks:
+		r.from = d.Uint64("from")
+		var m [2]byte
+		d.Fixed("max", m[:])
+		r.max = uint16(m[0])<<8 | uint16(m[1])
+		if d.Err() == nil && (r.max == 0 || r.max > MaxBatchBlocks) {
+			return r, fmt.Errorf("%w: batch of %d blocks", ErrGarbage, r.max)
+		}
+	default:
+		if d.Err() == nil {
+			return r, fmt.Errorf("%w: request kind %d", ErrGarbage, r.kind)
+		}
+	}
+	if err := d.Finish(); err != nil {
+		return r, fmt.Errorf("%w: request: %w", ErrGarbage, err)
+	}
+	return r, nil
+}
+
+// Status is a node's answer to a status request.
+type Status struct {
+	Genesis         chain.Hash
+	Number          uint64
+	Head            chain.Hash
+	TotalDifficulty uint64
+}
+
+func (s Status) encode() []byte {
+	e := chain.NewEncoder(nil)
+	e.Uint8(wireVersion)
+	e.Fixed(s.Genesis[:])
+	e.Uint64(s.Number)
+	e.Fixed(s.Head[:])
+	e.Uint64(s.TotalDifficulty)
+	return e.Out()
+}
+
+func decodeStatus(b []byte) (Status, error) {
+	d := chain.NewDecoder(b)
+	var s Status
+	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
+		return s, fmt.Errorf("%w: status version %d", ErrGarbage, v)
+	}
+	s.Genesis = d.Hash("genesis")
+	s.Number = d.Uint64("number")
+	s.Head = d.Hash("head")
+	s.TotalDifficulty = d.Uint64("total difficulty")
+	if err := d.Finish(); err != nil {
+		return s, fmt.Errorf("%w: status: %w", ErrGarbage, err)
+	}
+	return s, nil
+}
+
+func encodeBlocks(raw [][]byte) []byte {
+	size := 8
+	for _, b := range raw {
+		size += len(b) + 4
+	}
+	e := chain.NewEncoder(make([]byte, 0, size))
+	e.Uint8(wireVersion)
+	e.Uvarint(uint64(len(raw)))
+	for _, b := range raw {
+		e.Bytes(b)
+	}
+	return e.Out()
+}
+
+// decodeBlocks parses a blocks response into decoded blocks (not verified).
+func decodeBlocks(b []byte) ([]*chain.Block, error) {
+	d := chain.NewDecoder(b)
+	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
+		return nil, fmt.Errorf("%w: blocks version %d", ErrGarbage, v)
+	}
+	n := d.Len("count", MaxBatchBlocks)
+	if d.Err() != nil {
+		return nil, fmt.Errorf("%w: blocks: %w", ErrGarbage, d.Err())
+	}
+	blks := make([]*chain.Block, 0, n)
+	for i := range n {
+		raw := d.Bytes("block", chain.MaxBlockSize)
+		if d.Err() != nil {
+			return nil, fmt.Errorf("%w: block %d: %w", ErrGarbage, i, d.Err())
+		}
+		blk, err := chain.DecodeBlock(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: block %d: %w", ErrGarbage, i, err)
+		}
+		blks = append(blks, blk)
+	}
+	if err := d.Finish(); err != nil {
+		return nil, fmt.Errorf("%w: blocks: %w", ErrGarbage, err)
+	}
+	return blks, nil
+}
+
+// decodeTxs parses a pool response (transactions not verified).
+func decodeTxs(b []byte) ([]*chain.Tx, error) {
+	d := chain.NewDecoder(b)
+	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
+		return nil, fmt.Errorf("%w: pool version %d", ErrGarbage, v)
+	}
+	n := d.Len("count", MaxBatchTxs)
+	if d.Err() != nil {
+		return nil, fmt.Errorf("%w: pool: %w", ErrGarbage, d.Err())
+	}
+	txs := make([]*chain.Tx, 0, min(n, d.Remaining()/64))
+	for i := range n {
+		raw := d.Bytes("tx", chain.MaxTxSize)
+		if d.Err() != nil {
+			return nil, fmt.Errorf("%w: tx %d: %w", ErrGarbage, i, d.Err())
+		}
+		tx, err := chain.Decode(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tx %d: %w", ErrGarbage, i, err)
+		}
+		txs = append(txs, tx)
+	}
+	if err := d.Finish(); err != nil {
+		return nil, fmt.Errorf("%w: pool: %w", ErrGarbage, err)
+	}
+	return txs, nil
+}
+
+func writeFrame(w io.Writer, body []byte) error {
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(body)))
+	if _, err := w.Write(hdr[:n]); err != nil {
+		return err
+	}
+	_, err := w.Write(body)
+	return err
+}
+
+// readFrame reads one frame of at most limit bytes.
+func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: frame length: %w", ErrGarbage, err)
+	}
+	if n > uint64(limit) {
+		return nil, fmt.Errorf("%w: frame of %d bytes, limit %d", ErrGarbage, n, limit)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
