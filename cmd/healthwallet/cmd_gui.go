@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
 	hwapp "github.com/healthwallet/healthwallet/app"
+	"github.com/healthwallet/healthwallet/internal/demonet"
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -35,7 +37,8 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	fs := env.flags("demo")
 	dir := fs.String("demo-dir", filepath.Join(filepath.Dir(wallet.DefaultDir()), "healthwallet-demo"), "demo wallet `directory`")
 	samples := fs.String("samples", "", "sample records to import on first use (file or directory)")
-	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and exit")
+	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and consortium, report, and exit")
+	noNet := fs.Bool("no-network", false, "do not start the demo consortium's clinic nodes")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -43,8 +46,19 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer w.Close()
+	if !*noNet {
+		net, err := demonet.Start(ctx, *dir+"-consortium", nil)
+		if err != nil {
+			return fmt.Errorf("demo consortium: %w", err)
+		}
+		defer net.Close()
+		head := net.Clinics[0].Ledger.Head()
+		fmt.Fprintf(env.stderr, "Demo consortium: %d clinic nodes on loopback, chain %s at block %d (%s)\n",
+			len(net.Clinics), demonet.ChainID, head.Number, strings.Join(demonet.Clinics, ", "))
+	}
 	if *noGUI {
-		return w.Close()
+		return nil
 	}
 	ui := hwapp.New(fyneapp.NewWithID(appID), hwapp.Config{DataDir: *dir})
 	ui.ShowWallet(w)
