@@ -73,12 +73,16 @@ func (l *Ledger) insertLocked(ctx context.Context, blk *chain.Block, hash chain.
 	} else if ok {
 		return fmt.Errorf("block %d %s: %w", h.Number, hash, ErrKnownBlock)
 	}
-	parent, err := l.store.get(ctx, h.ParentHash)
-	if errors.Is(err, ErrUnknownBlock) {
-		return fmt.Errorf("block %d %s: parent %s: %w", h.Number, hash, h.ParentHash, ErrUnknownParent)
-	}
-	if err != nil {
-		return err
+	parent := l.head // the common case; the head is stored as it is in memory
+	if h.ParentHash != parent.hash {
+		var err error
+		parent, err = l.store.get(ctx, h.ParentHash)
+		if errors.Is(err, ErrUnknownBlock) {
+			return fmt.Errorf("block %d %s: parent %s: %w", h.Number, hash, h.ParentHash, ErrUnknownParent)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if limit := l.cfg.Now().Add(l.cfg.MaxFutureDrift).Unix(); int64(h.Time) > limit || h.Time > 1<<62 {
 		return fmt.Errorf("block %d time %d, clock says %d: %w", h.Number, h.Time, l.cfg.Now().Unix(), ErrFutureBlock)
@@ -308,4 +312,3 @@ func (l *Ledger) afterHead(ctx context.Context) {
 		l.log.Warn("ledger: prune side branches", "err", err)
 	}
 }
-
