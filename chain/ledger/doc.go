@@ -28,10 +28,14 @@
 //     (seal.go, sealer.go): the sealer loop seals a block when transactions
 //     are pending and it is this signer's turn (in turn at the period, out of
 //     turn after clique.OutOfTurnDelay), and votes on signers proposed to it;
-//   - the state root (root.go).
+//   - the state root (root.go);
+//   - the sync path (batch.go): InsertBlocks verifies the signatures of the
+//     next group of blocks while the previous group is applied, and commits
+//     a run of blocks that extends the head in one state transaction and
+//     one store transaction.
 //
-// Crash safety: each block is committed to the state and then to the store,
-// each with synchronous=FULL, and Open repairs the one gap a kill can leave
+// Crash safety: each block (or InsertBlocks group) is committed to the state
+// and then to the store, each with synchronous=FULL, and Open repairs the one gap a kill can leave
 // (a state head the store lacks is reverted; a stored block better than the
 // state head is applied), so a node restarts at its last acknowledged head.
 //

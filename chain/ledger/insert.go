@@ -297,9 +297,12 @@ func (l *Ledger) afterHead(ctx context.Context) {
 	l.pool.Prune(l.st.NonceFunc(), DefaultPoolTTL, nil)
 	n := l.head.block.Header.Number
 	const every = 1024
-	if n%every != 0 || n <= l.cfg.UndoDepth {
+	// Once each time the head passes a multiple of every (a batch may
+	// jump past one).
+	if n/every == l.prunedAt/every || n <= l.cfg.UndoDepth {
 		return
 	}
+	l.prunedAt = n
 	below := n - l.cfg.UndoDepth
 	if err := l.st.PruneUndo(ctx, below); err != nil {
 		l.log.Warn("ledger: prune undo", "err", err)

@@ -89,9 +89,10 @@ type Ledger struct {
 	pool    *chain.Mempool
 	log     *slog.Logger
 
-	mu      sync.Mutex // serialises insertion, head changes and sealing
-	head    *stored
-	changed chan struct{} // closed and replaced when the head moves
+	mu       sync.Mutex // serialises insertion, head changes and sealing
+	head     *stored
+	changed  chan struct{} // closed and replaced when the head moves
+	prunedAt uint64        // head number at the last undo pruning
 
 	poolMu      sync.Mutex
 	poolChanged chan struct{} // closed and replaced when a tx enters the pool

@@ -71,6 +71,35 @@ func (s *store) put(ctx context.Context, blk *chain.Block, hash chain.Hash, td u
 	return nil
 }
 
+// putMany stores blocks in one transaction.
+func (s *store) putMany(ctx context.Context, items []*stored) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("ledger: store blocks: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `INSERT INTO blocks(hash, parent, number, td, block, snapshot) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(hash) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("ledger: store blocks: %w", err)
+	}
+	defer st.Close()
+	for _, it := range items {
+		sj, err := json.Marshal(it.snap)
+		if err != nil {
+			return fmt.Errorf("ledger: store block %d: snapshot: %w", it.block.Header.Number, err)
+		}
+		h := &it.block.Header
+		if _, err := st.ExecContext(ctx, it.hash[:], h.ParentHash[:], int64(h.Number), int64(it.td), it.block.Encode(), sj); err != nil {
+			return fmt.Errorf("ledger: store block %d %s: %w", h.Number, it.hash, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("ledger: store blocks: commit: %w", err)
+	}
+	return nil
+}
+
 func (s *store) has(ctx context.Context, hash chain.Hash) (bool, error) {
 	var one int
 	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM blocks WHERE hash = ?`, hash[:]).Scan(&one)

@@ -273,10 +273,15 @@ func (n *Node) syncFrom(ctx context.Context, p peer.ID) error {
 			if i > 0 && blk.Header.ParentHash != blks[i-1].Hash() {
 				return fmt.Errorf("%w: batch not a chain at block %d", ErrGarbage, blk.Header.Number)
 			}
-			switch err := n.ledger.InsertBlock(ctx, blk); {
+		}
+		for rest := blks; len(rest) > 0; {
+			k, err := n.ledger.InsertBlocks(ctx, rest)
+			n.count(func(s *Stats) { s.BlocksSynced += k })
+			switch {
 			case err == nil:
-				n.count(func(s *Stats) { s.BlocksSynced++ })
+				rest = nil
 			case errors.Is(err, ledger.ErrKnownBlock):
+				rest = rest[k+1:]
 			default:
 				return err
 			}
