@@ -108,11 +108,7 @@ func (m *Mempool) Len() int {
 func (m *Mempool) Pending(next NonceFunc, maxTxs, maxBytes int) []*Tx {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	senders := make([]PublicKey, 0, len(m.accounts))
-	for s := range m.accounts {
-		senders = append(senders, s)
-	}
-	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
+	senders := m.sortedSenders()
 	cursor := make(map[PublicKey]uint64, len(senders))
 	for _, s := range senders {
 		cursor[s] = next(s)
@@ -198,11 +194,7 @@ func (m *Mempool) Remove(hashes ...Hash) int {
 func (m *Mempool) Txs(maxTxs, maxBytes int) []*Tx {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	senders := make([]PublicKey, 0, len(m.accounts))
-	for s := range m.accounts {
-		senders = append(senders, s)
-	}
-	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
+	senders := m.sortedSenders()
 	var out []*Tx
 	size := 0
 	for _, s := range senders {
@@ -221,4 +213,14 @@ func (m *Mempool) Txs(maxTxs, maxBytes int) []*Tx {
 		}
 	}
 	return out
+}
+
+// sortedSenders returns the pending accounts in key order; m.mu is held.
+func (m *Mempool) sortedSenders() []PublicKey {
+	senders := make([]PublicKey, 0, len(m.accounts))
+	for s := range m.accounts {
+		senders = append(senders, s)
+	}
+	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
+	return senders
 }

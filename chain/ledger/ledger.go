@@ -347,7 +347,7 @@ func (l *Ledger) CanonicalRange(ctx context.Context, from uint64, max, maxBytes 
 
 // IntegrityCheck runs SQLite's integrity check on both databases.
 func (l *Ledger) IntegrityCheck(ctx context.Context) error {
-	return errors.Join(l.st.IntegrityCheck(ctx), l.store.integrityCheck(ctx))
+	return errors.Join(l.st.IntegrityCheck(ctx), l.store.integrityCheck())
 }
 
 // Propose makes this node's sealer vote to add (authorize) or drop a signer

@@ -243,13 +243,9 @@ func (s *store) pruneSide(ctx context.Context, from, below uint64, canonical fun
 	return len(drop), nil
 }
 
-func (s *store) integrityCheck(ctx context.Context) error {
-	var res string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return err
-	}
-	if res != "ok" {
-		return fmt.Errorf("ledger: block store integrity check: %s", res)
+func (s *store) integrityCheck() error {
+	if err := sqlitedb.IntegrityCheck(s.db); err != nil {
+		return fmt.Errorf("ledger: block store: %w", err)
 	}
 	return nil
 }

@@ -46,16 +46,16 @@ func FuzzDecodeBatches(f *testing.F) {
 	if err := blk.Header.Seal(chaintest.Key("clinic-a")); err != nil {
 		f.Fatal(err)
 	}
-	f.Add(encodeBlocks([][]byte{blk.Encode()}))
-	f.Add(encodeBlocks([][]byte{tx.Encode()}))
-	f.Add(encodeBlocks(nil))
+	f.Add(encodeBatch([][]byte{blk.Encode()}))
+	f.Add(encodeBatch([][]byte{tx.Encode()}))
+	f.Add(encodeBatch(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if blks, err := decodeBlocks(b); err == nil {
 			raw := make([][]byte, len(blks))
 			for i, blk := range blks {
 				raw[i] = blk.Encode()
 			}
-			if got := encodeBlocks(raw); !bytes.Equal(got, b) {
+			if got := encodeBatch(raw); !bytes.Equal(got, b) {
 				t.Fatalf("blocks re-encode to %x, read %x", got, b)
 			}
 		}
@@ -64,7 +64,7 @@ func FuzzDecodeBatches(f *testing.F) {
 			for i, tx := range txs {
 				raw[i] = tx.Encode()
 			}
-			if got := encodeBlocks(raw); !bytes.Equal(got, b) {
+			if got := encodeBatch(raw); !bytes.Equal(got, b) {
 				t.Fatalf("txs re-encode to %x, read %x", got, b)
 			}
 		}

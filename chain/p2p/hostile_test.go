@@ -181,7 +181,7 @@ func TestHostileSyncPeers(t *testing.T) {
 		want     float64
 	}{
 		{"garbage blocks", []byte{1, 5, 0xff, 0xff}, PenaltyGarbage},
-		{"a non-signer's chain", encodeBlocks([][]byte{blk.Encode()}), PenaltyInvalid},
+		{"a non-signer's chain", encodeBatch([][]byte{blk.Encode()}), PenaltyInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

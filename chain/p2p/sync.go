@@ -60,14 +60,14 @@ func (n *Node) serveSync(s network.Stream) {
 			s.Reset()
 			return
 		}
-		resp = encodeBlocks(raw)
+		resp = encodeBatch(raw)
 	case kindPool:
 		txs := n.ledger.Pool().Txs(MaxBatchTxs, MaxBatchBytes)
 		raw := make([][]byte, len(txs))
 		for i, tx := range txs {
 			raw[i] = tx.Encode()
 		}
-		resp = encodeBlocks(raw) // the same framing: a count, then byte strings
+		resp = encodeBatch(raw)
 	}
 	w := bufio.NewWriter(s)
 	if err := writeFrame(w, resp); err == nil {

@@ -129,7 +129,7 @@ func decodeStatus(b []byte) (Status, error) {
 	return s, nil
 }
 
-func encodeBlocks(raw [][]byte) []byte {
+func encodeBatch(raw [][]byte) []byte {
 	size := 8
 	for _, b := range raw {
 		size += len(b) + 4
@@ -145,58 +145,41 @@ func encodeBlocks(raw [][]byte) []byte {
 
 // decodeBlocks parses a blocks response into decoded blocks (not verified).
 func decodeBlocks(b []byte) ([]*chain.Block, error) {
-	d := chain.NewDecoder(b)
-	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
-		return nil, fmt.Errorf("%w: blocks version %d", ErrGarbage, v)
-	}
-	n := d.Len("count", MaxBatchBlocks)
-	if d.Err() != nil {
-		return nil, fmt.Errorf("%w: blocks: %w", ErrGarbage, d.Err())
-	}
-	blks := make([]*chain.Block, 0, n)
-	for i := range n {
-		raw := d.Bytes("block", chain.MaxBlockSize)
-		if d.Err() != nil {
-			return nil, fmt.Errorf("%w: block %d: %w", ErrGarbage, i, d.Err())
-		}
-		blk, err := chain.DecodeBlock(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%w: block %d: %w", ErrGarbage, i, err)
-		}
-		blks = append(blks, blk)
-	}
-	if err := d.Finish(); err != nil {
-		return nil, fmt.Errorf("%w: blocks: %w", ErrGarbage, err)
-	}
-	return blks, nil
+	return decodeBatch(b, "block", MaxBatchBlocks, chain.MaxBlockSize, chain.DecodeBlock)
 }
 
 // decodeTxs parses a pool response (transactions not verified).
 func decodeTxs(b []byte) ([]*chain.Tx, error) {
+	return decodeBatch(b, "tx", MaxBatchTxs, chain.MaxTxSize, chain.Decode)
+}
+
+// decodeBatch parses a version byte, a count of at most maxCount and that
+// many byte strings of at most maxItem bytes, each decoded by decode.
+func decodeBatch[T any](b []byte, what string, maxCount, maxItem int, decode func([]byte) (T, error)) ([]T, error) {
 	d := chain.NewDecoder(b)
 	if v := d.Uint8("version"); d.Err() == nil && v != wireVersion {
-		return nil, fmt.Errorf("%w: pool version %d", ErrGarbage, v)
+		return nil, fmt.Errorf("%w: %s batch version %d", ErrGarbage, what, v)
 	}
-	n := d.Len("count", MaxBatchTxs)
+	n := d.Len("count", maxCount)
 	if d.Err() != nil {
-		return nil, fmt.Errorf("%w: pool: %w", ErrGarbage, d.Err())
+		return nil, fmt.Errorf("%w: %s batch: %w", ErrGarbage, what, d.Err())
 	}
-	txs := make([]*chain.Tx, 0, min(n, d.Remaining()/64))
+	out := make([]T, 0, min(n, d.Remaining()/64))
 	for i := range n {
-		raw := d.Bytes("tx", chain.MaxTxSize)
+		raw := d.Bytes(what, maxItem)
 		if d.Err() != nil {
-			return nil, fmt.Errorf("%w: tx %d: %w", ErrGarbage, i, d.Err())
+			return nil, fmt.Errorf("%w: %s %d: %w", ErrGarbage, what, i, d.Err())
 		}
-		tx, err := chain.Decode(raw)
+		v, err := decode(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: tx %d: %w", ErrGarbage, i, err)
+			return nil, fmt.Errorf("%w: %s %d: %w", ErrGarbage, what, i, err)
 		}
-		txs = append(txs, tx)
+		out = append(out, v)
 	}
 	if err := d.Finish(); err != nil {
-		return nil, fmt.Errorf("%w: pool: %w", ErrGarbage, err)
+		return nil, fmt.Errorf("%w: %s batch: %w", ErrGarbage, what, err)
 	}
-	return txs, nil
+	return out, nil
 }
 
 func writeFrame(w io.Writer, body []byte) error {

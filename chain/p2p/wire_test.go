@@ -26,8 +26,8 @@ func TestWireVectors(t *testing.T) {
 		"request blocks 5-132": hex.EncodeToString(request{kind: kindBlocks, from: 5, max: 128}.encode()),
 		"request pool":         hex.EncodeToString(request{kind: kindPool}.encode()),
 		"status":               hex.EncodeToString(Status{Genesis: chain.Hash{0xaa}, Number: 300, Head: chain.Hash{0xbb}, TotalDifficulty: 601}.encode()),
-		"pool of one tx":       hex.EncodeToString(encodeBlocks([][]byte{tx.Encode()})),
-		"empty batch":          hex.EncodeToString(encodeBlocks(nil)),
+		"pool of one tx":       hex.EncodeToString(encodeBatch([][]byte{tx.Encode()})),
+		"empty batch":          hex.EncodeToString(encodeBatch(nil)),
 	}
 	path := filepath.Join("testdata", "wire.json")
 	if *update {

@@ -157,15 +157,10 @@ func (s *State) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns an error unless it
-// reports ok.
+// IntegrityCheck runs SQLite's integrity check.
 func (s *State) IntegrityCheck(ctx context.Context) error {
-	var res string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return err
-	}
-	if res != "ok" {
-		return fmt.Errorf("state: integrity check: %s", res)
+	if err := sqlitedb.IntegrityCheck(s.db); err != nil {
+		return fmt.Errorf("state: %w", err)
 	}
 	return nil
 }
