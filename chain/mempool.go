@@ -224,3 +224,18 @@ func (m *Mempool) sortedSenders() []PublicKey {
 	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
 	return senders
 }
+
+// NextNonce returns the nonce a new transaction from sender should carry:
+// the first at or after stateNext that no pending transaction of sender's
+// holds.
+func (m *Mempool) NextNonce(sender PublicKey, stateNext uint64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := stateNext
+	for {
+		if _, taken := m.accounts[sender][n]; !taken {
+			return n
+		}
+		n++
+	}
+}

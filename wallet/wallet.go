@@ -60,6 +60,9 @@ type Options struct {
 	// (bitswap over libp2p) with these settings; DataDir is the wallet's.
 	// Nil keeps the wallet offline.
 	Network *ipfs.Config
+	// Chain, if set, makes the wallet a full node of a consent chain on
+	// the same network (Network must be set).
+	Chain *ChainConfig
 }
 
 func (o Options) kdf() keystore.Params {
@@ -97,6 +100,7 @@ type Wallet struct {
 	catalog  *catalog.Catalog
 	store    *ipfs.Node
 	recordID []byte
+	chain    *membership // nil: not on a chain
 }
 
 // Create makes a new wallet in dir with a fresh 24-word recovery phrase, which
@@ -207,7 +211,7 @@ func open(dir string, lk *flock.Flock, entropy []byte, opts Options) (w *Wallet,
 		cat.Close()
 		return nil, err
 	}
-	return &Wallet{
+	w = &Wallet{
 		dir:      dir,
 		opts:     opts,
 		log:      log,
@@ -216,7 +220,15 @@ func open(dir string, lk *flock.Flock, entropy []byte, opts Options) (w *Wallet,
 		catalog:  cat,
 		store:    store,
 		recordID: id.DeriveKey(labelRecordID, 32),
-	}, nil
+	}
+	if opts.Chain != nil {
+		if w.chain, err = joinChain(context.Background(), dir, store, *opts.Chain, opts.Now, log); err != nil {
+			store.Close()
+			cat.Close()
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // Dir is the wallet's data directory.
@@ -247,6 +259,10 @@ func (w *Wallet) ChangePassphrase(old, new []byte) error {
 
 // Close closes the stores and releases the data directory.
 func (w *Wallet) Close() error {
-	errs := []error{w.store.Close(), w.catalog.Close(), w.lock.Unlock()}
+	var errs []error
+	if w.chain != nil {
+		errs = append(errs, w.chain.close())
+	}
+	errs = append(errs, w.store.Close(), w.catalog.Close(), w.lock.Unlock())
 	return errors.Join(errs...)
 }

@@ -48,6 +48,7 @@ func init() {
 		{"delete", "ID...", "delete records from this wallet and free their space", runDelete},
 		{"passwd", "", "change the wallet's passphrase", runPasswd},
 		{"chain", "init", "create a new consortium's genesis file (and swarm key)", runChain},
+		{"node", "--genesis FILE", "run headless as a full node of a consortium's chain (a clinic's always-on node)", runNode},
 		{"gui", "", "open the desktop app (the default)", runGUI},
 		{"demo", "", "open the desktop app on a demo wallet with sample records", runDemo},
 		{"version", "", "print the version", runVersion},

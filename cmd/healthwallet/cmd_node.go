@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/ipfs"
+	"github.com/healthwallet/healthwallet/wallet"
+)
+
+// runNode runs the wallet headless as a full node of a consortium's chain:
+// it verifies and stores every block, gossips and syncs, and seals blocks
+// while its key is one of the signers (a clinic's always-on node). It runs
+// until SIGINT or SIGTERM and then shuts down cleanly.
+func runNode(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("node")
+	genesisPath := fs.String("genesis", "", "the consortium's genesis `file` (healthwallet chain init)")
+	var listen, peers repeated
+	fs.Var(&listen, "listen", "multiaddr to listen on (repeat; default TCP and QUIC on port 4001, all interfaces)")
+	fs.Var(&peers, "peer", "a member node's multiaddr ending in /p2p/ID (repeat)")
+	swarmKey := fs.String("swarm-key", "", "the consortium's private-network swarm key `file`")
+	every := fs.Duration("status-every", time.Minute, "print a status line this often (0: never)")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	if *genesisPath == "" {
+		return usageError{"give --genesis FILE"}
+	}
+	g, err := chain.LoadGenesis(*genesisPath)
+	if err != nil {
+		return err
+	}
+	netCfg := &ipfs.Config{ListenAddrs: listen, Peers: peers}
+	if len(listen) == 0 {
+		netCfg.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
+	}
+	if *swarmKey != "" {
+		if netCfg.SwarmKey, err = os.ReadFile(*swarmKey); err != nil {
+			return err
+		}
+		if len(listen) == 0 {
+			netCfg.ListenAddrs = netCfg.ListenAddrs[:1] // a private network is TCP only
+		}
+	}
+	pass, err := env.passphrase("Passphrase: ")
+	if err != nil {
+		return err
+	}
+	opts := walletOptions
+	opts.Network = netCfg
+	opts.Chain = &wallet.ChainConfig{Genesis: g}
+	w, err := wallet.Open(env.dataDir, pass, opts)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	st, err := w.ChainStatus()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "node %s\nchain %s at block %d, signer: %s\nlistening on:\n  %s\n",
+		w.ID(), st.ChainID, st.Head.Number, yesNo(st.IsSigner), strings.Join(w.Addrs(), "\n  "))
+	sealer := make(chan error, 1)
+	go func() { sealer <- w.RunSealer(ctx) }()
+	var tick <-chan time.Time
+	if *every > 0 {
+		t := time.NewTicker(*every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-tick:
+			printNodeStatus(env, w)
+		case err := <-sealer:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			printNodeStatus(env, w)
+			fmt.Fprintln(env.stdout, "stopped")
+			return nil
+		}
+	}
+}
+
+func printNodeStatus(env *cli, w *wallet.Wallet) {
+	st, err := w.ChainStatus()
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(env.stdout, "%s block %d (%s…), %d peers, %d pending, signer: %s, %d signers\n",
+		time.Now().UTC().Format(time.RFC3339), st.Head.Number, st.Head.Hash.String()[:12], st.Peers, st.Pending, yesNo(st.IsSigner), len(st.Signers))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
