@@ -31,13 +31,20 @@ type ChainConfig struct {
 	// SyncInterval is how often peers' heads are polled; 0 means the
 	// block period.
 	SyncInterval time.Duration
+	// PinQuota, if positive, makes the wallet pin every ciphertext and key
+	// capsule the chain references until its store holds this many bytes:
+	// a clinic node's job. Patients' wallets leave it 0.
+	PinQuota int64
 }
 
 // membership is a wallet's place on a chain.
 type membership struct {
 	ledger   *ledger.Ledger
 	node     *p2p.Node
+	pinner   *pinner    // nil: not pinning
 	submitMu sync.Mutex // one nonce at a time
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 func joinChain(ctx context.Context, dir string, store *ipfs.Node, cfg ChainConfig, now func() time.Time, log *slog.Logger) (*membership, error) {
@@ -53,10 +60,19 @@ func joinChain(ctx context.Context, dir string, store *ipfs.Node, cfg ChainConfi
 		l.Close()
 		return nil, fmt.Errorf("wallet: %w", err)
 	}
-	return &membership{ledger: l, node: n}, nil
+	m := &membership{ledger: l, node: n}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	if cfg.PinQuota > 0 {
+		m.pinner = &pinner{store: store, ledger: l, quota: cfg.PinQuota, dir: filepath.Join(dir, chainDir), log: log}
+		m.wg.Go(func() { m.pinner.run(runCtx) })
+	}
+	return m, nil
 }
 
 func (m *membership) close() error {
+	m.cancel()
+	m.wg.Wait()
 	return errors.Join(m.node.Close(), m.ledger.Close())
 }
 
@@ -93,6 +109,7 @@ type ChainStatus struct {
 	Peers    int
 	Pending  int // transactions in the mempool
 	Stats    p2p.Stats
+	Pinning  *PinStats // nil unless the wallet pins for the chain
 }
 
 // ChainStatus reports the chain as this wallet sees it.
@@ -108,6 +125,10 @@ func (w *Wallet) ChainStatus() (ChainStatus, error) {
 		}
 	}
 	st.Peers = len(w.store.Host().Network().Peers())
+	if w.chain.pinner != nil {
+		ps := w.chain.pinner.snapshot()
+		st.Pinning = &ps
+	}
 	return st, nil
 }
 

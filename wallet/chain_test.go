@@ -16,11 +16,11 @@ import (
 
 // onChain reopens a wallet directory as a full node of the chain g on
 // loopback.
-func onChain(t *testing.T, dir string, g *chain.Genesis) *wallet.Wallet {
+func onChain(t *testing.T, dir string, g *chain.Genesis, pinQuota int64) *wallet.Wallet {
 	t.Helper()
 	opts := testOpts
 	opts.Network = &ipfs.Config{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}
-	opts.Chain = &wallet.ChainConfig{Genesis: g, SyncInterval: 500 * time.Millisecond}
+	opts.Chain = &wallet.ChainConfig{Genesis: g, SyncInterval: 500 * time.Millisecond, PinQuota: pinQuota}
 	w, err := wallet.Open(dir, []byte(passphrase), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,8 @@ func TestWalletsOnAChain(t *testing.T) {
 	}
 	g := chain.NewGenesis("hw-wallet-test", time.Now().Add(-time.Hour), keys)
 	g.Period = 1
-	a, b, p := onChain(t, dirs["clinic-a"], g), onChain(t, dirs["clinic-b"], g), onChain(t, dirs["patient"], g)
+	// Clinic A pins what the chain references; B only seals.
+	a, b, p := onChain(t, dirs["clinic-a"], g, 1<<30), onChain(t, dirs["clinic-b"], g, 0), onChain(t, dirs["patient"], g, 0)
 	var sealers []chan error
 	for _, w := range []*wallet.Wallet{a, b} {
 		done := make(chan error, 1)
@@ -73,12 +74,20 @@ func TestWalletsOnAChain(t *testing.T) {
 	if st, _ := p.ChainStatus(); st.IsSigner {
 		t.Fatal("the patient is a signer")
 	}
-	cid, err := chain.CIDFromBytes(append([]byte{0x01, 0x55, 0x12, 0x20}, make([]byte, 32)...))
-	if err != nil {
+	// The patient anchors three of its records' ciphertexts.
+	if _, err := p.ImportFile(ctx, bundleFiles(t)[0], nil); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 3 {
-		if _, err := p.Submit(ctx, chain.RecordAnchor{Patient: p.ChainKey(), RecordID: "r" + string(rune('0'+i)), CID: cid, Category: chain.CategoryConditions, Time: 1}); err != nil {
+	recs, err := p.List(ctx, wallet.Query{})
+	if err != nil || len(recs) < 3 {
+		t.Fatalf("%d records: %v", len(recs), err)
+	}
+	for _, rec := range recs[:3] {
+		cid, err := chain.ParseCID(rec.CID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Submit(ctx, chain.RecordAnchor{Patient: p.ChainKey(), RecordID: rec.ID[:min(len(rec.ID), chain.MaxRecordIDLen)], CID: cid, Category: chain.CategoryConditions, Time: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,6 +98,22 @@ func TestWalletsOnAChain(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Clinic A pins the three ciphertexts (fetched from the patient);
+	// clinic B pins nothing.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, _ := a.ChainStatus()
+		if st.Pinning != nil && st.Pinning.Pinned >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("clinic A pinning: %+v", st.Pinning)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st, _ := b.ChainStatus(); st.Pinning != nil {
+		t.Fatal("clinic B pins")
 	}
 	cancel()
 	for _, done := range sealers {

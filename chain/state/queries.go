@@ -256,3 +256,40 @@ func (s *State) GrantsTo(grantee chain.PublicKey, at uint64) ([]Grant, error) {
 	}
 	return scanGrants(rows)
 }
+
+// Reference is a content ID the chain points at: a record's ciphertext
+// (an anchor) or a grant's sealed key capsule.
+type Reference struct {
+	Block   uint64
+	CID     chain.CID
+	Capsule bool // a grant's key capsule, not a record
+}
+
+// References lists the content IDs anchored or granted in blocks from..to,
+// in chain order: what a clinic node pins so records stay available while
+// their owners are offline.
+func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT block, pos, cid, 0 FROM anchors WHERE block BETWEEN ?1 AND ?2
+		UNION ALL
+		SELECT block, pos, capsule, 1 FROM grants WHERE block BETWEEN ?1 AND ?2 AND capsule IS NOT NULL
+		ORDER BY 1, 2`, sq(from), sq(to))
+	if err != nil {
+		return nil, fmt.Errorf("state: references %d-%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	var out []Reference
+	for rows.Next() {
+		var r Reference
+		var pos int
+		var raw []byte
+		if err := rows.Scan(&r.Block, &pos, &raw, &r.Capsule); err != nil {
+			return nil, fmt.Errorf("state: references: %w", err)
+		}
+		if r.CID, err = chain.CIDFromBytes(raw); err != nil {
+			return nil, fmt.Errorf("state: references: block %d: %w", r.Block, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -25,6 +25,7 @@ func runNode(ctx context.Context, env *cli, args []string) error {
 	fs.Var(&peers, "peer", "a member node's multiaddr ending in /p2p/ID (repeat)")
 	swarmKey := fs.String("swarm-key", "", "the consortium's private-network swarm key `file`")
 	every := fs.Duration("status-every", time.Minute, "print a status line this often (0: never)")
+	quotaGiB := fs.Float64("pin-quota-gib", 10, "pin the ciphertexts and key capsules the chain references until the store holds this many GiB (0: pin nothing)")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func runNode(ctx context.Context, env *cli, args []string) error {
 	}
 	opts := walletOptions
 	opts.Network = netCfg
-	opts.Chain = &wallet.ChainConfig{Genesis: g}
+	opts.Chain = &wallet.ChainConfig{Genesis: g, PinQuota: int64(*quotaGiB * (1 << 30))}
 	w, err := wallet.Open(env.dataDir, pass, opts)
 	if err != nil {
 		return err
@@ -93,8 +94,12 @@ func printNodeStatus(env *cli, w *wallet.Wallet) {
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(env.stdout, "%s block %d (%s…), %d peers, %d pending, signer: %s, %d signers\n",
-		time.Now().UTC().Format(time.RFC3339), st.Head.Number, st.Head.Hash.String()[:12], st.Peers, st.Pending, yesNo(st.IsSigner), len(st.Signers))
+	pinning := "not pinning"
+	if p := st.Pinning; p != nil {
+		pinning = fmt.Sprintf("%d pinned, %d waiting for a peer, %d over quota", p.Pinned, p.Unavailable, p.OverQuota)
+	}
+	fmt.Fprintf(env.stdout, "%s block %d (%s…), %d peers, %d pending, signer: %s, %d signers, %s\n",
+		time.Now().UTC().Format(time.RFC3339), st.Head.Number, st.Head.Hash.String()[:12], st.Peers, st.Pending, yesNo(st.IsSigner), len(st.Signers), pinning)
 }
 
 func yesNo(b bool) string {

@@ -1,0 +1,178 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/healthwallet/healthwallet/chain/ledger"
+	"github.com/healthwallet/healthwallet/internal/atomicfile"
+	"github.com/healthwallet/healthwallet/ipfs"
+)
+
+// Pinning, for a clinic node (ChainConfig.PinQuota > 0).
+const (
+	pinCursorFile = "pin-cursor" // in the chain directory: last block scanned
+	pinRescan     = 32           // blocks below the cursor rescanned each round (reorgs)
+	pinTimeout    = 2 * time.Minute
+	pinRetryEvery = 30 * time.Second
+	pinMaxRetries = 10_000
+)
+
+// pinner keeps every ciphertext and key capsule the chain references pinned
+// in the wallet's store, up to a quota, so that records stay available
+// while their owners' machines are off. It pins ciphertext only: it holds
+// no key to any of it.
+type pinner struct {
+	store  *ipfs.Node
+	ledger *ledger.Ledger
+	quota  int64
+	dir    string
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	stats PinStats
+}
+
+// PinStats counts a clinic node's pinning.
+type PinStats struct {
+	Pinned      int // roots pinned since start
+	OverQuota   int // references left unpinned because the quota is full
+	Unavailable int // references no peer served yet (retried)
+	Through     uint64
+}
+
+func (p *pinner) run(ctx context.Context) {
+	cursor := p.loadCursor()
+	retry := map[cid.Cid]bool{}
+	tick := time.NewTicker(pinRetryEvery)
+	defer tick.Stop()
+	for {
+		changed := p.ledger.Changed()
+		head := p.ledger.Head().Number
+		from := uint64(1)
+		if cursor > pinRescan {
+			from = cursor - pinRescan
+		}
+		if head >= from {
+			refs, err := p.ledger.State().References(ctx, from, head)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				p.log.Warn("pinner: listing references", "err", err)
+			}
+			for _, r := range refs {
+				if c, err := cid.Cast(r.CID.Bytes()); err == nil {
+					retry[c] = true
+				}
+			}
+			cursor = head
+			p.saveCursor(cursor)
+		}
+		p.pinAll(ctx, retry)
+		if ctx.Err() != nil {
+			return
+		}
+		p.mu.Lock()
+		p.stats.Through = cursor
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// pinAll pins what todo lists, removing each one pinned or given up on.
+func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
+	if len(todo) == 0 {
+		return
+	}
+	pins := p.store.Pins()
+	st, err := p.store.Stat(ctx)
+	if err != nil {
+		p.log.Warn("pinner: store stat", "err", err)
+		return
+	}
+	used := st.BlockBytes
+	var over, unavailable, pinned int
+	for c := range todo {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, ok := pins[c]; ok {
+			delete(todo, c)
+			continue
+		}
+		if used >= p.quota {
+			over++
+			continue // kept: pinned once the operator raises the quota
+		}
+		pctx, cancel := context.WithTimeout(ctx, pinTimeout)
+		err := p.store.Pin(pctx, c, "chain:"+c.String())
+		cancel()
+		switch {
+		case err == nil:
+			pinned++
+			delete(todo, c)
+		case errors.Is(err, ipfs.ErrCorruptBlock):
+			p.log.Warn("pinner: refusing", "cid", c, "err", err)
+			delete(todo, c)
+		default:
+			unavailable++
+		}
+	}
+	if pinned > 0 {
+		if st, err := p.store.Stat(ctx); err == nil {
+			used = st.BlockBytes
+		}
+	}
+	for len(todo) > pinMaxRetries {
+		for c := range todo {
+			delete(todo, c)
+			break
+		}
+	}
+	p.mu.Lock()
+	p.stats.Pinned += pinned
+	p.stats.OverQuota = over
+	p.stats.Unavailable = unavailable
+	p.mu.Unlock()
+	p.log.Debug("pinner: round", "pinned", pinned, "over quota", over, "unavailable", unavailable, "bytes", used)
+}
+
+func (p *pinner) loadCursor() uint64 {
+	b, err := os.ReadFile(filepath.Join(p.dir, pinCursorFile))
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0 // rescan everything: pinning is idempotent
+	}
+	return n
+}
+
+func (p *pinner) saveCursor(n uint64) {
+	if err := atomicfile.WriteFile(filepath.Join(p.dir, pinCursorFile), []byte(fmt.Sprintf("%d\n", n)), 0o600); err != nil {
+		p.log.Warn("pinner: saving cursor", "err", err)
+	}
+}
+
+func (p *pinner) snapshot() PinStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
