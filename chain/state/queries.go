@@ -293,3 +293,18 @@ func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, e
 	}
 	return out, rows.Err()
 }
+
+// Anchored reports whether patient has anchored cid (as its own record or
+// through a writer it granted), so a reader can check that content it was
+// handed is what the patient put on the chain.
+func (s *State) Anchored(ctx context.Context, patient chain.PublicKey, cid chain.CID) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM anchors WHERE patient = ? AND cid = ? LIMIT 1`, patient[:], cid.Bytes()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("state: anchored: %w", err)
+	}
+	return true, nil
+}
