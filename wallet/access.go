@@ -273,8 +273,25 @@ func (w *Wallet) ensureAnchored(ctx context.Context, rec Record) error {
 	if err != nil {
 		cat = chain.CategoryOther
 	}
-	_, err = w.Submit(ctx, chain.RecordAnchor{Patient: w.ChainKey(), RecordID: rec.ID, CID: c, Category: cat, Time: uint64(rec.AddedAt.Unix())})
-	return err
+	return w.submitPatiently(ctx, chain.RecordAnchor{Patient: w.ChainKey(), RecordID: rec.ID, CID: c, Category: cat, Time: uint64(rec.AddedAt.Unix())})
+}
+
+// submitPatiently submits body, waiting for blocks to make room when this
+// account already has as many transactions pending as a pool takes (a
+// grant of hundreds of records anchors them over a few blocks).
+func (w *Wallet) submitPatiently(ctx context.Context, body chain.Body) error {
+	for {
+		changed := w.chain.ledger.Changed()
+		_, err := w.Submit(ctx, body)
+		if !errors.Is(err, chain.ErrAccountLimit) && !errors.Is(err, chain.ErrNonceGap) && !errors.Is(err, chain.ErrPoolFull) {
+			return err
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wallet: waiting for room in the pool: %w", ctx.Err())
+		}
+	}
 }
 
 // SharedRecord is a record a patient shared with this wallet's owner.

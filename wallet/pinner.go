@@ -103,7 +103,9 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 	pins := p.store.Pins()
 	st, err := p.store.Stat(ctx)
 	if err != nil {
-		p.log.Warn("pinner: store stat", "err", err)
+		if ctx.Err() == nil {
+			p.log.Warn("pinner: store stat", "err", err)
+		}
 		return
 	}
 	used := st.BlockBytes

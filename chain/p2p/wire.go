@@ -192,15 +192,19 @@ func writeFrame(w io.Writer, body []byte) error {
 	return err
 }
 
-// readFrame reads one frame of at most limit bytes.
+// readFrame reads one frame of at most limit bytes. A length that is not a
+// valid uvarint is garbage; a read that fails (a reset, a timeout, the end
+// of the stream) is the network's fault, not the peer's, and is returned
+// as it is.
 func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
-	n, err := binary.ReadUvarint(r)
+	br := &erringByteReader{r: r}
+	n, err := binary.ReadUvarint(br)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.ErrUnexpectedEOF
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, err
+		if br.err != nil {
+			if errors.Is(br.err, io.EOF) {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, br.err
 		}
 		return nil, fmt.Errorf("%w: frame length: %w", ErrGarbage, err)
 	}
@@ -212,4 +216,19 @@ func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// erringByteReader remembers the error of the underlying reader, so a
+// varint that failed to read can be told from one that failed to parse.
+type erringByteReader struct {
+	r   io.ByteReader
+	err error
+}
+
+func (b *erringByteReader) ReadByte() (byte, error) {
+	c, err := b.r.ReadByte()
+	if err != nil {
+		b.err = err
+	}
+	return c, err
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/internal/chaintest"
@@ -84,6 +85,17 @@ func TestWireRefusals(t *testing.T) {
 	}
 	if _, err := decodeBlocks([]byte{1, 0x81, 0x01}); !errors.Is(err, ErrGarbage) { // 129 blocks
 		t.Errorf("too many blocks: %v", err)
+	}
+	// A stream that breaks is the network's fault, not garbage.
+	broken := errors.New("stream reset")
+	if _, err := readFrame(bufio.NewReader(iotest.ErrReader(broken)), 99); !errors.Is(err, broken) || errors.Is(err, ErrGarbage) {
+		t.Errorf("broken stream: %v", err)
+	}
+	if _, err := readFrame(bufio.NewReader(bytes.NewReader([]byte{0x80})), 99); errors.Is(err, ErrGarbage) {
+		t.Errorf("stream ending inside the length: %v", err)
+	}
+	if _, err := readFrame(bufio.NewReader(bytes.NewReader(bytes.Repeat([]byte{0xff}, 11))), 99); !errors.Is(err, ErrGarbage) {
+		t.Errorf("overlong length: %v", err)
 	}
 	var frame bytes.Buffer
 	writeFrame(&frame, make([]byte, 100))
