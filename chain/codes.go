@@ -239,3 +239,13 @@ func ValidChainID(id string) error { return checkASCIIID("chain ID", id, MaxChai
 // ValidRecordID checks a record ID: 1 to MaxRecordIDLen bytes of
 // A-Z a-z 0-9 . _ : - (the wallet's IDs are 24 lower-case base32 characters).
 func ValidRecordID(id string) error { return checkASCIIID("record ID", id, MaxRecordIDLen) }
+
+// ParseRole returns the role named s ("physician").
+func ParseRole(s string) (Role, error) {
+	for r := Role(1); r < roleEnd; r++ {
+		if roleNames[r] == s {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("role %q: %w", s, ErrInvalid)
+}

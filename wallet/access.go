@@ -349,11 +349,17 @@ func (w *Wallet) Shared(ctx context.Context, patient chain.PublicKey) ([]SharedR
 	return out, nil
 }
 
+// fetchTimeout bounds fetching one capsule or record from the network:
+// content that no connected peer serves ends in ipfs.ErrUnavailable.
+const fetchTimeout = time.Minute
+
 func (w *Wallet) fetchCapsule(ctx context.Context, g state.Grant) (capsule, error) {
 	c, err := cid.Cast(g.Capsule)
 	if err != nil {
 		return capsule{}, fmt.Errorf("%w: %v", ErrBadCapsule, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
 	content, err := w.store.Get(ctx, c, nil)
 	if err != nil {
 		return capsule{}, fmt.Errorf("wallet: capsule of grant %s: %w", g.ID, err)
@@ -395,6 +401,8 @@ func (w *Wallet) ReadShared(ctx context.Context, rec SharedRecord) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
 	content, err := w.store.Get(ctx, c, nil)
 	if err != nil {
 		return nil, fmt.Errorf("shared record %s: %w", rec.ID, err)

@@ -189,3 +189,36 @@ func (w *Wallet) Addrs() []string {
 	}
 	return out
 }
+
+// WaitSettled waits until every transaction this wallet submitted is in a
+// block (its pending ones are gone from the pool) and a connected peer's
+// chain has reached that block, so that the wallet can go offline without
+// taking the news with it; or until ctx ends.
+func (w *Wallet) WaitSettled(ctx context.Context) error {
+	if w.chain == nil {
+		return ErrNoChain
+	}
+	l := w.chain.ledger
+	if err := l.WaitFor(ctx, func(ledger.Tip) bool {
+		next, err := l.State().Nonce(w.ChainKey())
+		return err == nil && l.Pool().NextNonce(w.ChainKey(), next) == next
+	}); err != nil {
+		return err
+	}
+	mine := l.Head()
+	for {
+		for _, p := range w.store.Host().Network().Peers() {
+			st, err := w.chain.node.PeerStatus(ctx, p)
+			if err == nil && st.Genesis == l.GenesisHash() && st.TotalDifficulty >= mine.TotalDifficulty {
+				return nil
+			}
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wallet: no peer has block %d yet: %w", mine.Number, ctx.Err())
+		}
+	}
+}

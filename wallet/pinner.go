@@ -23,7 +23,7 @@ import (
 const (
 	pinCursorFile = "pin-cursor" // in the chain directory: last block scanned
 	pinRescan     = 32           // blocks below the cursor rescanned each round (reorgs)
-	pinTimeout    = 2 * time.Minute
+	pinTimeout    = 20 * time.Second
 	pinRetryEvery = 30 * time.Second
 	pinMaxRetries = 10_000
 )
@@ -129,6 +129,9 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 		case err == nil:
 			pinned++
 			delete(todo, c)
+			p.mu.Lock()
+			p.stats.Pinned++
+			p.mu.Unlock()
 		case errors.Is(err, ipfs.ErrCorruptBlock):
 			p.log.Warn("pinner: refusing", "cid", c, "err", err)
 			delete(todo, c)
@@ -148,7 +151,6 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 		}
 	}
 	p.mu.Lock()
-	p.stats.Pinned += pinned
 	p.stats.OverQuota = over
 	p.stats.Unavailable = unavailable
 	p.mu.Unlock()

@@ -91,6 +91,7 @@ func (env *cli) openWallet() (*wallet.Wallet, error) {
 
 func runID(_ context.Context, env *cli, args []string) error {
 	fs := env.flags("id")
+	card := fs.Bool("card", false, "print the identity card instead: ID and encryption key, for a clinic to register you")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +100,14 @@ func runID(_ context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer w.Close()
+	if *card {
+		c, err := identityCard(w)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, c)
+		return nil
+	}
 	fmt.Fprintln(env.stdout, w.ID())
 	return nil
 }

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/internal/atomicfile"
+	"github.com/healthwallet/healthwallet/ipfs"
+	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/identity"
+)
+
+// networkFile holds how a wallet reaches its consortium (written by join).
+const (
+	networkFile = "network.json"
+	genesisFile = "genesis.json"
+	swarmFile   = "swarm.key"
+)
+
+// network is networkFile's content, version 1.
+type network struct {
+	Version int      `json:"version"`
+	Peers   []string `json:"peers"`
+	Listen  []string `json:"listen,omitempty"`
+}
+
+// runJoin records the consortium a wallet belongs to: its genesis, member
+// nodes and swarm key. Commands that use the chain read it.
+func runJoin(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("join")
+	genesisPath := fs.String("genesis", "", "the consortium's genesis `file`")
+	var peers, listen repeated
+	fs.Var(&peers, "peer", "a member node's multiaddr ending in /p2p/ID (repeat)")
+	fs.Var(&listen, "listen", "multiaddr to listen on (repeat; default: loopback and LAN, random port)")
+	swarmKey := fs.String("swarm-key", "", "the consortium's swarm key `file`")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	if *genesisPath == "" || len(peers) == 0 {
+		return usageError{"give --genesis FILE and at least one --peer"}
+	}
+	if !wallet.Exists(env.dataDir) {
+		return fmt.Errorf("%s: %w", env.dataDir, wallet.ErrNoWallet)
+	}
+	g, err := chain.LoadGenesis(*genesisPath)
+	if err != nil {
+		return err
+	}
+	if err := g.Save(filepath.Join(env.dataDir, genesisFile)); err != nil {
+		return err
+	}
+	if *swarmKey != "" {
+		b, err := os.ReadFile(*swarmKey)
+		if err != nil {
+			return err
+		}
+		if _, err := ipfs.ParseSwarmKey(b); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(env.dataDir, swarmFile), b, 0o600); err != nil {
+			return err
+		}
+	}
+	b, _ := json.MarshalIndent(network{Version: 1, Peers: peers, Listen: listen}, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(env.dataDir, networkFile), append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Joined chain %s (%d member nodes)\n", g.ChainID, len(peers))
+	return nil
+}
+
+// openOnChain opens the wallet as a node of the chain it joined, dials the
+// member nodes and syncs. While the command runs, the wallet seals if its
+// key is a signer, so that a clinic can act with its node stopped.
+func (env *cli) openOnChain(ctx context.Context) (w *wallet.Wallet, done func(), err error) {
+	g, err := chain.LoadGenesis(filepath.Join(env.dataDir, genesisFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("this wallet has not joined a chain: run healthwallet join first")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var nw network
+	b, err := os.ReadFile(filepath.Join(env.dataDir, networkFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(b, &nw); err != nil || nw.Version != 1 {
+		return nil, nil, fmt.Errorf("%s: not a version 1 network file: %v", networkFile, err)
+	}
+	netCfg := &ipfs.Config{ListenAddrs: nw.Listen, Peers: nw.Peers}
+	if len(netCfg.ListenAddrs) == 0 {
+		netCfg.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0"}
+	}
+	if key, err := os.ReadFile(filepath.Join(env.dataDir, swarmFile)); err == nil {
+		netCfg.SwarmKey = key
+	}
+	pass, err := env.passphrase("Passphrase: ")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := walletOptions
+	opts.Network = netCfg
+	opts.Chain = &wallet.ChainConfig{Genesis: g}
+	if w, err = wallet.Open(env.dataDir, pass, opts); err != nil {
+		return nil, nil, err
+	}
+	connected := 0
+	for _, p := range nw.Peers {
+		if err := w.ConnectPeer(ctx, p); err != nil {
+			fmt.Fprintf(env.stderr, "member node %s: %v\n", p, err)
+			continue
+		}
+		connected++
+	}
+	if connected == 0 {
+		w.Close()
+		return nil, nil, fmt.Errorf("no member node reachable")
+	}
+	sctx, stop := context.WithCancel(ctx)
+	sealer := make(chan struct{})
+	go func() { w.RunSealer(sctx); close(sealer) }()
+	return w, func() { stop(); <-sealer; w.Close() }, nil
+}
+
+// settle waits for the wallet's transactions to be in a block.
+func settle(ctx context.Context, env *cli, w *wallet.Wallet) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := w.WaitSettled(ctx); err != nil {
+		return fmt.Errorf("not yet in a block (is a clinic node running?): %w", err)
+	}
+	fmt.Fprintf(env.stderr, "in block %d\n", w.Ledger().Head().Number)
+	return nil
+}
+
+// identityCard is the wallet's public identity card: what a clinician
+// gives its clinic to be registered (it carries the encryption key that
+// patients' grants are sealed to).
+func identityCard(w *wallet.Wallet) (string, error) {
+	b, err := w.Public().MarshalBinary()
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func runClinician(ctx context.Context, env *cli, args []string) error {
+	if len(args) == 0 || args[0] != "register" {
+		return usageError{"the clinician subcommand is: register"}
+	}
+	fs := env.flags("clinician register")
+	card := fs.String("card", "", "the clinician's identity `card` (healthwallet id --card)")
+	roleName := fs.String("role", "physician", "physician, nurse, pharmacist, dentist, midwife, psychologist, therapist or other-clinician")
+	if _, err := env.parse(fs, args[1:]); err != nil {
+		return err
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(*card)
+	if err != nil || *card == "" {
+		return usageError{"give --card, as healthwallet id --card prints it"}
+	}
+	var pub identity.Public
+	if err := pub.UnmarshalBinary(raw); err != nil {
+		return err
+	}
+	role, err := chain.ParseRole(*roleName)
+	if err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := w.RegisterClinician(ctx, pub, role); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Registered %s as %s\n", pub.ID(), role)
+	return settle(ctx, env, w)
+}
+
+func runRequest(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("request")
+	patient := fs.String("patient", "", "the patient's Health Wallet `ID`")
+	var cats, recs repeated
+	fs.Var(&cats, "category", "a record category to ask for (repeat): conditions, medications, allergies, observations, …")
+	fs.Var(&recs, "record", "a record ID to ask for (repeat)")
+	purposeName := fs.String("purpose", "TREAT", "HL7 PurposeOfUse code")
+	days := fs.Float64("days", 30, "how long access is wanted, in days")
+	note := fs.String("note", "", "a short note to the patient")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	id, err := identity.ParseID(*patient)
+	if err != nil {
+		return usageError{"give --patient with the patient's Health Wallet ID"}
+	}
+	purpose, err := chain.ParsePurpose(*purposeName)
+	if err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	reqID, err := w.RequestAccess(ctx, id, wallet.AccessRequest{Categories: cats, RecordIDs: recs, Purpose: purpose,
+		Duration: time.Duration(*days * 24 * float64(time.Hour)), Note: *note})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, reqID)
+	return settle(ctx, env, w)
+}
+
+func runRequests(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("requests")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	reqs, err := w.PendingRequests(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REQUEST\tFROM\tROLE\tASKS FOR\tPURPOSE\tDAYS\tNOTE")
+	for _, r := range reqs {
+		role := "?"
+		if cl, err := w.Ledger().State().Clinician(r.Clinician); err == nil {
+			role = cl.Role.String()
+		}
+		var scope []string
+		for _, c := range r.Scope.Categories {
+			scope = append(scope, c.String())
+		}
+		scope = append(scope, r.Scope.RecordIDs...)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", r.ID, identity.IDFromSigningKey(r.Clinician[:]), role,
+			strings.Join(scope, ","), r.Purpose, float64(r.Duration)/86400, r.Note)
+	}
+	return tw.Flush()
+}
+
+func parseHash(s string) (chain.Hash, error) {
+	var h chain.Hash
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(h) {
+		return h, usageError{"give the 64-hex-digit ID"}
+	}
+	return chain.Hash(b), nil
+}
+
+func runApprove(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("approve")
+	var cats, recs repeated
+	fs.Var(&cats, "category", "share only this category (repeat; default: what was asked)")
+	fs.Var(&recs, "record", "share only this record (repeat)")
+	days := fs.Float64("days", 0, "share for fewer days than asked")
+	rest, err := env.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError{"give the request ID"}
+	}
+	req, err := parseHash(rest[0])
+	if err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	grant, err := w.Approve(ctx, req, wallet.Approval{Categories: cats, RecordIDs: recs, Duration: time.Duration(*days * 24 * float64(time.Hour))})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, grant)
+	return settle(ctx, env, w)
+}
+
+func runDecline(ctx context.Context, env *cli, args []string) error {
+	return answer(ctx, env, "decline", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Decline(ctx, h) })
+}
+
+func runRevoke(ctx context.Context, env *cli, args []string) error {
+	return answer(ctx, env, "revoke", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Revoke(ctx, h) })
+}
+
+func answer(ctx context.Context, env *cli, name string, args []string, act func(*wallet.Wallet, chain.Hash) error) error {
+	fs := env.flags(name)
+	rest, err := env.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError{"give one ID"}
+	}
+	h, err := parseHash(rest[0])
+	if err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := act(w, h); err != nil {
+		return err
+	}
+	return settle(ctx, env, w)
+}
+
+func runShared(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("shared")
+	patient := fs.String("patient", "", "the patient's Health Wallet `ID`")
+	record := fs.String("record", "", "print this shared record (FHIR JSON)")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	id, err := identity.ParseID(*patient)
+	if err != nil {
+		return usageError{"give --patient with the patient's Health Wallet ID"}
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	recs, err := w.Shared(ctx, chain.PublicKey(id.SigningKey()))
+	if err != nil {
+		return err
+	}
+	if *record != "" {
+		for _, r := range recs {
+			if r.ID == *record {
+				b, err := w.ReadShared(ctx, r)
+				if err != nil {
+					return err
+				}
+				_, err = env.stdout.Write(b)
+				return err
+			}
+		}
+		return fmt.Errorf("record %s is not shared with you (or no longer)", *record)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tDATE\tTITLE")
+	for _, r := range recs {
+		date := ""
+		if !r.Date.IsZero() {
+			date = r.Date.Format("2006-01-02")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.ResourceType, date, r.Title)
+	}
+	return tw.Flush()
+}
