@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/healthwallet/healthwallet/chain"
-	"github.com/healthwallet/healthwallet/chain/clique"
 )
 
 // syncGroup is how many blocks InsertBlocks verifies ahead and commits
@@ -112,29 +111,18 @@ func (l *Ledger) insertGroup(ctx context.Context, group []*chain.Block, hashes [
 	if len(group) < 2 || group[0].Header.ParentHash != l.head.hash {
 		return oneByOne(0)
 	}
-	// Consensus and state-root checks, block by block, in memory.
+	// Time, consensus and state-root checks, block by block, in memory.
 	items := make([]*stored, 0, len(group))
 	signers := make([][]chain.PublicKey, 0, len(group))
 	parent := l.head
-	limit := l.cfg.Now().Add(l.cfg.MaxFutureDrift).Unix()
 	for i, blk := range group {
-		h := &blk.Header
-		if h.ParentHash != parent.hash || int64(h.Time) > limit || h.Time > 1<<62 {
+		if blk.Header.ParentHash != parent.hash {
 			break // insertLocked reports it
 		}
-		ch := cliqueHeader(h, hashes[i])
-		if clique.VerifyHeader(parent.snap, ch, cliqueHeader(&parent.block.Header, parent.hash)) != nil {
-			break
-		}
-		keys := signerKeys(parent.snap)
-		if h.StateRoot != StateRoot(parent.block.Header.StateRoot, h.Number, h.TxRoot, keys) {
-			break
-		}
-		snap, err := parent.snap.Apply([]clique.Header{ch})
+		s, keys, err := l.checkOnParent(parent, blk, hashes[i])
 		if err != nil {
-			break
+			break // insertLocked reports it
 		}
-		s := &stored{block: blk, hash: hashes[i], td: parent.td + uint64(h.Difficulty), snap: snap}
 		items = append(items, s)
 		signers = append(signers, keys)
 		parent = s

@@ -84,22 +84,10 @@ func (l *Ledger) insertLocked(ctx context.Context, blk *chain.Block, hash chain.
 			return err
 		}
 	}
-	if limit := l.cfg.Now().Add(l.cfg.MaxFutureDrift).Unix(); int64(h.Time) > limit || h.Time > 1<<62 {
-		return fmt.Errorf("block %d time %d, clock says %d: %w", h.Number, h.Time, l.cfg.Now().Unix(), ErrFutureBlock)
-	}
-	ch := cliqueHeader(h, hash)
-	if err := clique.VerifyHeader(parent.snap, ch, cliqueHeader(&parent.block.Header, parent.hash)); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidBlock, err)
-	}
-	signers := signerKeys(parent.snap)
-	if want := StateRoot(parent.block.Header.StateRoot, h.Number, h.TxRoot, signers); h.StateRoot != want {
-		return fmt.Errorf("%w: block %d state root %s, want %s", ErrInvalidBlock, h.Number, h.StateRoot, want)
-	}
-	snap, err := parent.snap.Apply([]clique.Header{ch})
+	s, signers, err := l.checkOnParent(parent, blk, hash)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidBlock, err)
+		return err
 	}
-	s := &stored{block: blk, hash: hash, td: parent.td + uint64(h.Difficulty), snap: snap}
 
 	if parent.hash == l.head.hash {
 		// The common case: apply, then store, then move the head.
@@ -110,7 +98,7 @@ func (l *Ledger) insertLocked(ctx context.Context, blk *chain.Block, hash chain.
 			l.rememberBad(ctx, hash, err)
 			return fmt.Errorf("%w: %w", ErrInvalidBlock, err)
 		}
-		if err := l.store.put(ctx, blk, hash, s.td, snap); err != nil {
+		if err := l.store.put(ctx, blk, hash, s.td, s.snap); err != nil {
 			if rerr := l.st.RevertBlock(context.WithoutCancel(ctx), h.Number); rerr != nil {
 				return errors.Join(err, rerr)
 			}
@@ -120,7 +108,7 @@ func (l *Ledger) insertLocked(ctx context.Context, blk *chain.Block, hash chain.
 		l.afterHead(ctx)
 		return nil
 	}
-	if err := l.store.put(ctx, blk, hash, s.td, snap); err != nil {
+	if err := l.store.put(ctx, blk, hash, s.td, s.snap); err != nil {
 		return err
 	}
 	if !clique.Better(s.tip(), l.head.tip()) {
@@ -134,6 +122,30 @@ func (l *Ledger) insertLocked(ctx context.Context, blk *chain.Block, hash chain.
 		return fmt.Errorf("%w: block %d %s: %s", ErrInvalidBlock, h.Number, hash, reason)
 	}
 	return nil
+}
+
+// checkOnParent runs the checks a verified block must pass against its
+// parent: its time, the consensus rules (clique.VerifyHeader) and its state
+// root. It returns the block as it would be stored, and the signers in
+// force for it.
+func (l *Ledger) checkOnParent(parent *stored, blk *chain.Block, hash chain.Hash) (*stored, []chain.PublicKey, error) {
+	h := &blk.Header
+	if limit := l.cfg.Now().Add(l.cfg.MaxFutureDrift).Unix(); int64(h.Time) > limit || h.Time > 1<<62 {
+		return nil, nil, fmt.Errorf("block %d time %d, clock says %d: %w", h.Number, h.Time, l.cfg.Now().Unix(), ErrFutureBlock)
+	}
+	ch := cliqueHeader(h, hash)
+	if err := clique.VerifyHeader(parent.snap, ch, cliqueHeader(&parent.block.Header, parent.hash)); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidBlock, err)
+	}
+	signers := signerKeys(parent.snap)
+	if want := StateRoot(parent.block.Header.StateRoot, h.Number, h.TxRoot, signers); h.StateRoot != want {
+		return nil, nil, fmt.Errorf("%w: block %d state root %s, want %s", ErrInvalidBlock, h.Number, h.StateRoot, want)
+	}
+	snap, err := parent.snap.Apply([]clique.Header{ch})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidBlock, err)
+	}
+	return &stored{block: blk, hash: hash, td: parent.td + uint64(h.Difficulty), snap: snap}, signers, nil
 }
 
 func (l *Ledger) rememberBad(ctx context.Context, hash chain.Hash, why error) {

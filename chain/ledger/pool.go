@@ -21,29 +21,21 @@ func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
 	if l.pool.Has(tx.Hash()) {
 		return fmt.Errorf("tx %s: %w", tx.Hash(), chain.ErrKnownTx)
 	}
-	// The head must not move between reading the nonce and checking.
+	// The head must not move between reading the nonce, checking and
+	// pooling.
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	next, err := l.st.Nonce(tx.Sender())
 	if err != nil {
-		l.mu.Unlock()
 		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
 	}
 	if tx.Nonce() == next {
-		bc := state.BlockContext{
-			Number:  l.head.block.Header.Number + 1,
-			Time:    max(uint64(l.cfg.Now().Unix()), l.head.block.Header.Time),
-			Signers: map[chain.PublicKey]struct{}{},
-		}
-		for _, k := range signerKeys(l.head.snap) {
-			bc.Signers[k] = struct{}{}
-		}
+		bc := state.NewBlockContext(l.head.block.Header.Number+1, max(uint64(l.cfg.Now().Unix()), l.head.block.Header.Time), signerKeys(l.head.snap))
 		if err := l.st.CheckTx(ctx, tx, bc); err != nil {
-			l.mu.Unlock()
 			return fmt.Errorf("%w: %w", ErrInvalidTx, err)
 		}
 	}
-	l.mu.Unlock()
-	if err := l.pool.Add(tx, l.st.NonceFunc()); err != nil {
+	if err := l.pool.Add(tx, func(chain.PublicKey) uint64 { return next }); err != nil {
 		return fmt.Errorf("ledger: tx %s: %w", tx.Hash(), err)
 	}
 	l.notifyPool()

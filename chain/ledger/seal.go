@@ -40,10 +40,7 @@ func (l *Ledger) sealLocked(ctx context.Context, key ed25519.PrivateKey, at uint
 	}
 	at = max(at, ph.Time+uint64(l.clique.WithDefaults().Period.Seconds()))
 	signers := signerKeys(snap)
-	bc := state.BlockContext{Number: number, Time: at, Signers: make(map[chain.PublicKey]struct{}, len(signers))}
-	for _, k := range signers {
-		bc.Signers[k] = struct{}{}
-	}
+	bc := state.NewBlockContext(number, at, signers)
 	nonce := l.st.NonceFunc()
 	pending := l.pool.Pending(nonce, chain.MaxBlockTxs, chain.MaxBlockSize-headerRoom-3*chain.MaxBlockTxs)
 	txs, rejected, err := l.st.Select(ctx, pending, bc)

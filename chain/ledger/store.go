@@ -58,17 +58,7 @@ func (s *stored) tip() clique.ChainTip {
 }
 
 func (s *store) put(ctx context.Context, blk *chain.Block, hash chain.Hash, td uint64, snap *clique.Snapshot) error {
-	sj, err := json.Marshal(snap)
-	if err != nil {
-		return fmt.Errorf("ledger: store block %d: snapshot: %w", blk.Header.Number, err)
-	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO blocks(hash, parent, number, td, block, snapshot) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(hash) DO NOTHING`,
-		hash[:], blk.Header.ParentHash[:], int64(blk.Header.Number), int64(td), blk.Encode(), sj)
-	if err != nil {
-		return fmt.Errorf("ledger: store block %d %s: %w", blk.Header.Number, hash, err)
-	}
-	return nil
+	return s.putMany(ctx, []*stored{{block: blk, hash: hash, td: td, snap: snap}})
 }
 
 // putMany stores blocks in one transaction.

@@ -18,6 +18,15 @@ type BlockContext struct {
 	Pos     int                          // the transaction's index in the block
 }
 
+// NewBlockContext is the context of block number at time under signers.
+func NewBlockContext(number, time uint64, signers []chain.PublicKey) BlockContext {
+	bc := BlockContext{Number: number, Time: time, Signers: make(map[chain.PublicKey]struct{}, len(signers))}
+	for _, k := range signers {
+		bc.Signers[k] = struct{}{}
+	}
+	return bc
+}
+
 // IsSigner reports whether k is a current block signer (a clinic).
 func (b BlockContext) IsSigner(k chain.PublicKey) bool { _, ok := b.Signers[k]; return ok }
 
@@ -213,10 +222,7 @@ func (t *Tx) applyBlock(blk *chain.Block, signers []chain.PublicKey) error {
 	if _, err := t.Exec(`INSERT INTO blocks(number, hash, time) VALUES (?, ?, ?)`, sq(h.Number), hash[:], sq(h.Time)); err != nil {
 		return fmt.Errorf("state: apply block %d: %w", h.Number, err)
 	}
-	bc := BlockContext{Number: h.Number, Time: h.Time, Signers: make(map[chain.PublicKey]struct{}, len(signers))}
-	for _, k := range signers {
-		bc.Signers[k] = struct{}{}
-	}
+	bc := NewBlockContext(h.Number, h.Time, signers)
 	for i, tx := range blk.Txs {
 		bc.Pos = i
 		if err := t.applyTx(tx, bc); err != nil {
