@@ -34,21 +34,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func TestAccessFlow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	dirs := map[string]string{}
-	keys := map[chain.PublicKey]string{}
-	for _, name := range []string{"clinic", "doctor", "patient", "stranger"} {
-		dirs[name] = t.TempDir()
-		w, _, err := wallet.Create(dirs[name], []byte(passphrase), testOpts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "clinic" {
-			keys[w.ChainKey()] = name
-		}
-		w.Close()
-	}
-	g := chain.NewGenesis("hw-access-test", time.Now().Add(-time.Hour), keys)
-	g.Period = 1
+	dirs, g := consortium(t, "hw-access-test", []string{"clinic", "doctor", "patient", "stranger"}, []string{"clinic"})
 	clinic := onChain(t, dirs["clinic"], g, 1<<30)
 	defer clinic.Close()
 	doctor := onChain(t, dirs["doctor"], g, 0)

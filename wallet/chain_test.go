@@ -3,6 +3,7 @@ package wallet_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,16 +29,14 @@ func onChain(t *testing.T, dir string, g *chain.Genesis, pinQuota int64) *wallet
 	return w
 }
 
-// Two clinic wallets seal the chain; a patient's wallet submits a
-// transaction through its own node; all three hold it; closing leaves no
-// goroutine behind.
-func TestWalletsOnAChain(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+// consortium creates a wallet per name (each offline: not on any chain)
+// and a genesis, with a 1 s period, whose signers are the wallets named in
+// signers. It returns the wallets' directories.
+func consortium(t *testing.T, chainID string, names, signers []string) (map[string]string, *chain.Genesis) {
+	t.Helper()
 	dirs := map[string]string{}
 	keys := map[chain.PublicKey]string{}
-	for _, name := range []string{"clinic-a", "clinic-b", "patient"} {
+	for _, name := range names {
 		dirs[name] = t.TempDir()
 		w, _, err := wallet.Create(dirs[name], []byte(passphrase), testOpts)
 		if err != nil {
@@ -46,13 +45,24 @@ func TestWalletsOnAChain(t *testing.T) {
 		if _, err := w.ChainStatus(); !errors.Is(err, wallet.ErrNoChain) {
 			t.Fatalf("offline wallet's chain: %v", err)
 		}
-		if name != "patient" {
+		if slices.Contains(signers, name) {
 			keys[w.ChainKey()] = name
 		}
 		w.Close()
 	}
-	g := chain.NewGenesis("hw-wallet-test", time.Now().Add(-time.Hour), keys)
+	g := chain.NewGenesis(chainID, time.Now().Add(-time.Hour), keys)
 	g.Period = 1
+	return dirs, g
+}
+
+// Two clinic wallets seal the chain; a patient's wallet submits a
+// transaction through its own node; all three hold it; closing leaves no
+// goroutine behind.
+func TestWalletsOnAChain(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dirs, g := consortium(t, "hw-wallet-test", []string{"clinic-a", "clinic-b", "patient"}, []string{"clinic-a", "clinic-b"})
 	// Clinic A pins what the chain references; B only seals.
 	a, b, p := onChain(t, dirs["clinic-a"], g, 1<<30), onChain(t, dirs["clinic-b"], g, 0), onChain(t, dirs["patient"], g, 0)
 	var sealers []chan error

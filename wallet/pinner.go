@@ -101,6 +101,16 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 		return
 	}
 	pins := p.store.Pins()
+	for c := range todo {
+		if _, ok := pins[c]; ok {
+			delete(todo, c)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	// Stat walks the whole store: once a round. The quota is checked
+	// against the size at the start of the round.
 	st, err := p.store.Stat(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -113,10 +123,6 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 	for c := range todo {
 		if ctx.Err() != nil {
 			return
-		}
-		if _, ok := pins[c]; ok {
-			delete(todo, c)
-			continue
 		}
 		if used >= p.quota {
 			over++
@@ -139,11 +145,6 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 			unavailable++
 		}
 	}
-	if pinned > 0 {
-		if st, err := p.store.Stat(ctx); err == nil {
-			used = st.BlockBytes
-		}
-	}
 	for len(todo) > pinMaxRetries {
 		for c := range todo {
 			delete(todo, c)
@@ -154,7 +155,7 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 	p.stats.OverQuota = over
 	p.stats.Unavailable = unavailable
 	p.mu.Unlock()
-	p.log.Debug("pinner: round", "pinned", pinned, "over quota", over, "unavailable", unavailable, "bytes", used)
+	p.log.Debug("pinner: round", "pinned", pinned, "over quota", over, "unavailable", unavailable, "bytes at start", used)
 }
 
 func (p *pinner) loadCursor() uint64 {

@@ -98,21 +98,7 @@ func TestPrivacyNoPlaintextOnChainOrClinic(t *testing.T) {
 	if len(secrets) < 100 {
 		t.Fatalf("only %d needles", len(secrets))
 	}
-	dirs := map[string]string{}
-	keys := map[chain.PublicKey]string{}
-	for _, name := range []string{"clinic", "doctor", "patient"} {
-		dirs[name] = t.TempDir()
-		w, _, err := wallet.Create(dirs[name], []byte(passphrase), testOpts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "clinic" {
-			keys[w.ChainKey()] = name
-		}
-		w.Close()
-	}
-	g := chain.NewGenesis("hw-privacy-test", time.Now().Add(-time.Hour), keys)
-	g.Period = 1
+	dirs, g := consortium(t, "hw-privacy-test", []string{"clinic", "doctor", "patient"}, []string{"clinic"})
 	clinic := onChain(t, dirs["clinic"], g, 1<<30)
 	doctor := onChain(t, dirs["doctor"], g, 0)
 	defer doctor.Close()

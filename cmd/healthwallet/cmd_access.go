@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -270,46 +271,32 @@ func runApprove(ctx context.Context, env *cli, args []string) error {
 	fs.Var(&cats, "category", "share only this category (repeat; default: what was asked)")
 	fs.Var(&recs, "record", "share only this record (repeat)")
 	days := fs.Float64("days", 0, "share for fewer days than asked")
-	rest, err := env.parse(fs, args)
-	if err != nil {
+	return answer(ctx, env, fs, "the request ID", args, func(w *wallet.Wallet, req chain.Hash) error {
+		grant, err := w.Approve(ctx, req, wallet.Approval{Categories: cats, RecordIDs: recs, Duration: time.Duration(*days * 24 * float64(time.Hour))})
+		if err == nil {
+			fmt.Fprintln(env.stdout, grant)
+		}
 		return err
-	}
-	if len(rest) != 1 {
-		return usageError{"give the request ID"}
-	}
-	req, err := parseHash(rest[0])
-	if err != nil {
-		return err
-	}
-	w, done, err := env.openOnChain(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	grant, err := w.Approve(ctx, req, wallet.Approval{Categories: cats, RecordIDs: recs, Duration: time.Duration(*days * 24 * float64(time.Hour))})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, grant)
-	return settle(ctx, env, w)
+	})
 }
 
 func runDecline(ctx context.Context, env *cli, args []string) error {
-	return answer(ctx, env, "decline", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Decline(ctx, h) })
+	return answer(ctx, env, env.flags("decline"), "one ID", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Decline(ctx, h) })
 }
 
 func runRevoke(ctx context.Context, env *cli, args []string) error {
-	return answer(ctx, env, "revoke", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Revoke(ctx, h) })
+	return answer(ctx, env, env.flags("revoke"), "one ID", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Revoke(ctx, h) })
 }
 
-func answer(ctx context.Context, env *cli, name string, args []string, act func(*wallet.Wallet, chain.Hash) error) error {
-	fs := env.flags(name)
+// answer parses fs and the one ID argument, opens the wallet on its chain,
+// acts on the ID and waits for the transactions to settle.
+func answer(ctx context.Context, env *cli, fs *flag.FlagSet, what string, args []string, act func(*wallet.Wallet, chain.Hash) error) error {
 	rest, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError{"give one ID"}
+		return usageError{"give " + what}
 	}
 	h, err := parseHash(rest[0])
 	if err != nil {
