@@ -15,7 +15,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/ledger"
@@ -202,9 +201,6 @@ func (n *Node) Close() error {
 	return nil
 }
 
-// Ledger is the ledger this node serves.
-func (n *Node) Ledger() *ledger.Ledger { return n.ledger }
-
 // Stats returns counters of what the node did.
 func (n *Node) Stats() Stats {
 	n.statsMu.Lock()
@@ -337,11 +333,4 @@ func (n *Node) requestSync(r syncRequest) {
 	case n.syncNow <- r:
 	default: // the loop is busy and will poll every peer anyway
 	}
-}
-
-// Addrs returns the host's addresses with its peer ID, for dialing.
-func (n *Node) Addrs() []ma.Multiaddr {
-	ai := peer.AddrInfo{ID: n.host.ID(), Addrs: n.host.Addrs()}
-	addrs, _ := peer.AddrInfoToP2pAddrs(&ai)
-	return addrs
 }
