@@ -222,9 +222,6 @@ func (l *Ledger) ChainID() string { return l.chainID }
 // GenesisHash is the hash of the genesis block, the chain's identity.
 func (l *Ledger) GenesisHash() chain.Hash { return l.genesis }
 
-// Genesis returns the genesis this ledger runs.
-func (l *Ledger) Genesis() *chain.Genesis { return l.cfg.Genesis }
-
 // Period is the block period.
 func (l *Ledger) Period() time.Duration { return l.clique.Period }
 

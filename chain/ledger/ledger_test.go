@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/healthwallet/healthwallet/chain"
@@ -176,4 +177,43 @@ func b1SignerName(t *testing.T, b *chain.Block, names []string) string {
 	}
 	t.Fatal("unknown signer")
 	return ""
+}
+
+// Signer votes: each signer's sealer casts the vote its operator proposed;
+// a strict majority adds the new clinic, which may then seal; Discard
+// withdraws a proposal.
+func TestProposeAddsASigner(t *testing.T) {
+	g := chaintest.Genesis(2, "clinic-a", "clinic-b")
+	l := newLedger(t, g)
+	newcomer := chaintest.Pub("clinic-c")
+	l.Propose(newcomer, true)
+	l.Propose(chaintest.Pub("clinic-z"), true)
+	l.Discard(chaintest.Pub("clinic-z"))
+	sealer := func() string {
+		for _, n := range []string{"clinic-a", "clinic-b"} {
+			if l.head.snap.CanSeal(l.Head().Number+1, clique.Signer(chaintest.Pub(n))) == nil {
+				return n
+			}
+		}
+		t.Fatal("nobody may seal")
+		return ""
+	}
+	for range 2 { // one vote from each signer: 2 of 2 is a strict majority
+		blk := sealNext(t, l, sealer(), false)
+		if blk.Header.Vote == nil || blk.Header.Vote.Target != newcomer || !blk.Header.Vote.Authorize {
+			t.Fatalf("block %d vote %+v", blk.Header.Number, blk.Header.Vote)
+		}
+	}
+	signers := l.Signers()
+	if len(signers) != 3 || !slices.Contains(signers, newcomer) {
+		t.Fatalf("signers after the votes: %v", signers)
+	}
+	// Enacted: nothing left to vote on, so nothing to seal without txs.
+	if _, err := l.Seal(context.Background(), chaintest.Key("clinic-c"), 0, false); !errors.Is(err, ErrNothingToSeal) {
+		t.Fatalf("after the vote: %v", err)
+	}
+	mustAddTx(t, l, chaintest.SignNonce("alice", 0, chaintest.Anchor("alice", "r1")))
+	if blk := sealNext(t, l, "clinic-c", false); blk.Header.Signer != newcomer {
+		t.Fatal("the newcomer did not seal")
+	}
 }
