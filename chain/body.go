@@ -18,6 +18,12 @@ const (
 	TypeAccessDecision    TxType = 5
 	TypeClinicianRegister TxType = 6
 	TypeClinicianRevoke   TxType = 7
+	TypeGrantCapsule      TxType = 8
+	TypeClinicKey         TxType = 9
+	// Emergency access (tx_emergency.go).
+	TypeEmergencyAuthorization TxType = 10
+	TypeEmergencyAccess        TxType = 11
+	TypeEmergencyRelease       TxType = 12
 )
 
 // String returns the registered name of t, or "TxType(n)".
@@ -39,19 +45,21 @@ const (
 	// (RecordAnchor).
 	AuthPatientOrWriter Authority = iota + 1
 	// AuthPatient: the sender is the patient whose records the body
-	// concerns, i.e. the sender grants its own data (ConsentGrant).
+	// concerns, i.e. the sender grants its own data (ConsentGrant,
+	// EmergencyAuthorization).
 	AuthPatient
-	// AuthGranter: the sender signed the grant the body references
-	// (ConsentRevoke).
+	// AuthGranter: the sender signed the grant (or emergency authorization)
+	// the body references (ConsentRevoke, GrantCapsule).
 	AuthGranter
 	// AuthClinician: the sender is a registered, unrevoked clinician
-	// (AccessRequest).
+	// (AccessRequest, EmergencyAccess).
 	AuthClinician
 	// AuthRequestedPatient: the sender is the patient named in the request
 	// the body references (AccessDecision).
 	AuthRequestedPatient
 	// AuthClinic: the sender is a current block signer, a clinic
-	// (ClinicianRegister, ClinicianRevoke).
+	// (ClinicianRegister, ClinicianRevoke, ClinicKey; EmergencyRelease,
+	// whose sender must also hold a share of the authorization).
 	AuthClinic
 )
 
@@ -144,6 +152,11 @@ func init() {
 	RegisterBody(TypeAccessDecision, "AccessDecision", decodeAccessDecision)
 	RegisterBody(TypeClinicianRegister, "ClinicianRegister", decodeClinicianRegister)
 	RegisterBody(TypeClinicianRevoke, "ClinicianRevoke", decodeClinicianRevoke)
+	RegisterBody(TypeGrantCapsule, "GrantCapsule", decodeGrantCapsule)
+	RegisterBody(TypeClinicKey, "ClinicKey", decodeClinicKey)
+	RegisterBody(TypeEmergencyAuthorization, "EmergencyAuthorization", decodeEmergencyAuthorization)
+	RegisterBody(TypeEmergencyAccess, "EmergencyAccess", decodeEmergencyAccess)
+	RegisterBody(TypeEmergencyRelease, "EmergencyRelease", decodeEmergencyRelease)
 }
 
 // finishBody ends a body decoder: trailing bytes, then the body's Validate.

@@ -107,6 +107,21 @@ func samples(t testing.TB) []sample {
 		}},
 		{"ClinicianRegister-no-identity", "clinic-a", 1, ClinicianRegister{Clinician: testPub("nurse"), Role: RoleNurse}},
 		{"ClinicianRevoke", "clinic-a", 2, ClinicianRevoke{Clinician: testPub("nurse")}},
+		{"GrantCapsule", "patient", 6, GrantCapsule{Grant: sha256.Sum256([]byte("a grant")), Capsule: testCID(t, codecRaw, "second key capsule")}},
+		{"ClinicKey", "clinic-b", 0, ClinicKey{Identity: testIdentity(testPub("clinic-b"))}},
+		{"EmergencyAuthorization", "patient", 7, EmergencyAuthorization{
+			Summary:   testCID(t, codecRaw, "emergency summary ciphertext"),
+			Shares:    testCID(t, codecRaw, "sealed shares"),
+			Threshold: 2,
+			Holders:   sortedKeys("clinic-a", "clinic-b", "clinic-c"),
+		}},
+		{"EmergencyAccess", "clinician", 1, EmergencyAccess{
+			Patient:       testPub("patient"),
+			Authorization: sha256.Sum256([]byte("an emergency authorization")),
+			Purpose:       PurposeETREAT,
+			Note:          "ED Klinikum Nord, patient unresponsive",
+		}},
+		{"EmergencyRelease", "clinic-a", 3, EmergencyRelease{Access: sha256.Sum256([]byte("an emergency access")), Share: testCID(t, codecRaw, "re-sealed share")}},
 	}
 }
 

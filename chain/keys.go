@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
@@ -35,6 +36,9 @@ func (k PublicKey) String() string { return hex.EncodeToString(k[:]) }
 
 // IsZero reports whether k is all zero bytes.
 func (k PublicKey) IsZero() bool { return k == PublicKey{} }
+
+// Compare orders keys bytewise, as key sets are sorted on the wire.
+func (k PublicKey) Compare(o PublicKey) int { return bytes.Compare(k[:], o[:]) }
 
 // String returns h in hex.
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }

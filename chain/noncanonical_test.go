@@ -59,6 +59,12 @@ func TestDecodeTxRejects(t *testing.T) {
 	modA := func(f func(*RecordAnchor)) []byte { a := anchor; f(&a); return body(a) }
 	modR := func(f func(*AccessRequest)) []byte { r := request; f(&r); return body(r) }
 	modC := func(f func(*ClinicianRegister)) []byte { r := register; f(&r); return body(r) }
+	modE := func(f func(*EmergencyAuthorization)) []byte {
+		a := EmergencyAuthorization{Summary: testCID(t, codecRaw, "s"), Shares: testCID(t, codecRaw, "sh"), Threshold: 2,
+			Holders: sortedKeys("clinic-a", "clinic-b", "clinic-c")}
+		f(&a)
+		return body(a)
+	}
 	// A scope encoded by hand: count 129 record IDs.
 	bigCount := NewEncoder(grantee(grant))
 	bigCount.Uvarint(MaxScopeEntries + 1)
@@ -137,6 +143,19 @@ func TestDecodeTxRejects(t *testing.T) {
 		{"register: identity too long", signedRaw("clinic-a", TypeClinicianRegister, modC(func(r *ClinicianRegister) { r.Identity = append(bytes.Clone(r.Identity), 0) }), 0), ErrTooLarge},
 		{"register: identity version 2", signedRaw("clinic-a", TypeClinicianRegister, modC(func(r *ClinicianRegister) { r.Identity = withByte(r.Identity, 0, 2) }), 0), ErrInvalid},
 		{"unregister: small-order key", signedRaw("clinic-a", TypeClinicianRevoke, body(ClinicianRevoke{Clinician: PublicKey(smallOrder[4])}), 0), ErrBadKey},
+		{"grant capsule: zero grant", signedRaw("patient", TypeGrantCapsule, body(GrantCapsule{Capsule: testCID(t, codecRaw, "c")}), 0), ErrInvalid},
+		{"grant capsule: no capsule", signedRaw("patient", TypeGrantCapsule, body(GrantCapsule{Grant: Hash{1}}), 0), ErrInvalid},
+		{"clinic key: empty", signedRaw("clinic-a", TypeClinicKey, body(ClinicKey{}), 0), ErrInvalid},
+		{"clinic key: truncated", signedRaw("clinic-a", TypeClinicKey, body(ClinicKey{Identity: testIdentity(testPub("clinic-a"))[:40]}), 0), ErrInvalid},
+		{"emergency authorization: unsorted holders", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Holders[0], a.Holders[1] = a.Holders[1], a.Holders[0] }), 0), ErrNonCanonical},
+		{"emergency authorization: duplicate holder", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Holders[1] = a.Holders[0] }), 0), ErrNonCanonical},
+		{"emergency authorization: threshold 0", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Threshold = 0 }), 0), ErrInvalid},
+		{"emergency authorization: threshold over holders", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Threshold = 4 }), 0), ErrInvalid},
+		{"emergency authorization: no holders", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Holders, a.Threshold = nil, 0 }), 0), ErrInvalid},
+		{"emergency authorization: small-order holder", signedRaw("patient", TypeEmergencyAuthorization, modE(func(a *EmergencyAuthorization) { a.Holders[0] = PublicKey(smallOrder[0]) }), 0), ErrBadKey},
+		{"emergency access: purpose TREAT", signedRaw("clinician", TypeEmergencyAccess, body(EmergencyAccess{Patient: testPub("patient"), Authorization: Hash{1}, Purpose: PurposeTREAT}), 0), ErrInvalid},
+		{"emergency access: zero authorization", signedRaw("clinician", TypeEmergencyAccess, body(EmergencyAccess{Patient: testPub("patient"), Purpose: PurposeBTG}), 0), ErrInvalid},
+		{"emergency release: no share", signedRaw("clinic-a", TypeEmergencyRelease, body(EmergencyRelease{Access: Hash{1}}), 0), ErrInvalid},
 	}
 	for _, c := range cases {
 		tx, err := Decode(c.in)

@@ -218,7 +218,8 @@ func TestDomainSeparation(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	want := []TxType{TypeRecordAnchor, TypeConsentGrant, TypeConsentRevoke, TypeAccessRequest,
-		TypeAccessDecision, TypeClinicianRegister, TypeClinicianRevoke}
+		TypeAccessDecision, TypeClinicianRegister, TypeClinicianRevoke, TypeGrantCapsule, TypeClinicKey,
+		TypeEmergencyAuthorization, TypeEmergencyAccess, TypeEmergencyRelease}
 	if got := RegisteredTypes(); !slices.Equal(got, want) {
 		t.Fatalf("registered %v", got)
 	}

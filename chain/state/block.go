@@ -324,6 +324,12 @@ func (s *State) RevertBlock(ctx context.Context, number uint64) (err error) {
 // statement takes the block number.
 var revertBuiltin = []string{
 	`DELETE FROM anchors WHERE block = ?1`,
+	`DELETE FROM grant_capsules WHERE block = ?1`,
+	`DELETE FROM clinic_keys WHERE block = ?1`,
+	`DELETE FROM emergency_releases WHERE block = ?1`,
+	`DELETE FROM emergency_accesses WHERE block = ?1`,
+	`UPDATE emergency_auths SET revoked_block = NULL, revoked_pos = NULL WHERE revoked_block = ?1`,
+	`DELETE FROM emergency_auths WHERE block = ?1`,
 	`UPDATE grants SET revoked_block = NULL, revoked_pos = NULL WHERE revoked_block = ?1`,
 	`DELETE FROM grants WHERE block = ?1`,
 	`UPDATE requests SET decision = NULL, decided_block = NULL, decided_pos = NULL WHERE decided_block = ?1`,

@@ -16,6 +16,11 @@ func init() {
 	Register(chain.TypeAccessDecision, decisionHandler{})
 	Register(chain.TypeClinicianRegister, registerHandler{})
 	Register(chain.TypeClinicianRevoke, unregisterHandler{})
+	Register(chain.TypeGrantCapsule, grantCapsuleHandler{})
+	Register(chain.TypeClinicKey, clinicKeyHandler{})
+	Register(chain.TypeEmergencyAuthorization, emergencyAuthHandler{})
+	Register(chain.TypeEmergencyAccess, emergencyAccessHandler{})
+	Register(chain.TypeEmergencyRelease, emergencyReleaseHandler{})
 }
 
 func bodyAs[T chain.Body](tx *chain.Tx) (T, error) {
@@ -124,17 +129,25 @@ func (grantHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 
 type revokeHandler struct{}
 
+// revocable finds what a ConsentRevoke names: a grant or an emergency
+// authorization (the table it is in), its patient and whether it is
+// already revoked.
+func revocable(st *Tx, id chain.Hash) (table string, patient []byte, revoked sql.NullInt64, err error) {
+	for _, table = range []string{"grants", "emergency_auths"} {
+		err = st.QueryRow(`SELECT patient, revoked_block FROM `+table+` WHERE id = ?`, id[:]).Scan(&patient, &revoked)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return table, patient, revoked, err
+		}
+	}
+	return "", nil, revoked, fmt.Errorf("grant %s: %w", id, ErrNotFound)
+}
+
 func (revokeHandler) Check(st *Tx, tx *chain.Tx, blk BlockContext) error {
 	r, err := bodyAs[chain.ConsentRevoke](tx)
 	if err != nil {
 		return err
 	}
-	var patient []byte
-	var revoked sql.NullInt64
-	err = st.QueryRow(`SELECT patient, revoked_block FROM grants WHERE id = ?`, r.Grant[:]).Scan(&patient, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("grant %s: %w", r.Grant, ErrNotFound)
-	}
+	_, patient, revoked, err := revocable(st, r.Grant)
 	if err != nil {
 		return err
 	}
@@ -150,7 +163,11 @@ func (revokeHandler) Check(st *Tx, tx *chain.Tx, blk BlockContext) error {
 
 func (revokeHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 	r := tx.Body().(chain.ConsentRevoke)
-	_, err := st.Exec(`UPDATE grants SET revoked_block = ?, revoked_pos = ? WHERE id = ?`, int64(blk.Number), blk.Pos, r.Grant[:])
+	table, _, _, err := revocable(st, r.Grant)
+	if err != nil {
+		return err
+	}
+	_, err = st.Exec(`UPDATE `+table+` SET revoked_block = ?, revoked_pos = ? WHERE id = ?`, int64(blk.Number), blk.Pos, r.Grant[:])
 	return err
 }
 

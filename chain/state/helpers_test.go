@@ -112,9 +112,12 @@ func dump(t testing.TB, st *State) string {
 	tables := map[string]string{
 		"blocks": "number", "accounts": "key", "undo_accounts": "block, key", "anchors": "rowid",
 		"grants": "id", "requests": "id", "clinicians": "key", "meta": "k",
+		"grant_capsules": "grant, block, pos", "clinic_keys": "key", "emergency_auths": "id",
+		"emergency_accesses": "id", "emergency_releases": "access, holder",
 	}
 	var b strings.Builder
-	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "meta"} {
+	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "meta",
+		"grant_capsules", "clinic_keys", "emergency_auths", "emergency_accesses", "emergency_releases"} {
 		rows, err := st.db.Query(fmt.Sprintf("SELECT * FROM %s ORDER BY %s", name, tables[name]))
 		if err != nil {
 			t.Fatal(err)

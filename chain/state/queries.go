@@ -60,16 +60,32 @@ const (
 	EventRevoke   EventKind = "revoke"
 	EventRequest  EventKind = "request"
 	EventDecision EventKind = "decision"
+	// EventGrantCapsule: keys of later records added to a read grant.
+	EventGrantCapsule EventKind = "grant-capsule"
+	// EventEmergencyAuthorize: the patient pre-authorised an emergency
+	// summary; EventEmergencyRevoke: withdrew it.
+	EventEmergencyAuthorize EventKind = "emergency-authorize"
+	EventEmergencyRevoke    EventKind = "emergency-revoke"
+	// EventEmergencyAccess: a clinician opened the summary;
+	// EventEmergencyRelease: a clinic released its share for that.
+	EventEmergencyAccess  EventKind = "emergency-access"
+	EventEmergencyRelease EventKind = "emergency-release"
 )
 
 // Event is one entry of a patient's audit log.
 type Event struct {
 	Block uint64
-	Pos   int // index of the transaction in its block
+	Pos   int    // index of the transaction in its block
+	Time  uint64 // the block's time, unix seconds
 	Kind  EventKind
-	ID    chain.Hash      // the anchor, grant or request (for revoke and decision: the one acted on)
+	// The anchor, grant, request, authorization or access (for revoke and
+	// decision: the one acted on; for grant-capsule: the grant; for
+	// emergency-release: the access).
+	ID    chain.Hash
 	Actor chain.PublicKey // who sent the transaction
-	Other chain.PublicKey // grantee (grant, revoke) or clinician (request, decision); zero otherwise
+	// Grantee (grant, revoke, grant-capsule), clinician (request, decision,
+	// emergency-release); zero otherwise.
+	Other chain.PublicKey
 }
 
 // Nonce returns the next nonce the state expects from k (0 for a new key).
@@ -213,15 +229,25 @@ func (s *State) Clinician(key chain.PublicKey) (Clinician, error) {
 	return c, nil
 }
 
-// History returns every anchor, grant, revoke, request and decision that
-// touches patient, in chain order (block, then position in block).
+// History returns every event that touches patient, in chain order (block,
+// then position in block): anchors, grants and their added capsules,
+// revokes, requests, decisions, and emergency authorizations, accesses and
+// releases. Expiries are not transactions; a caller derives them from the
+// grants.
 func (s *State) History(ctx context.Context, patient chain.PublicKey) ([]Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT block, pos, 'anchor', id, sender, NULL FROM anchors WHERE patient = ?1
+		SELECT e.block, e.pos, b.time, e.kind, e.id, e.actor, e.other FROM (
+		SELECT block, pos, 'anchor' AS kind, id, sender AS actor, NULL AS other FROM anchors WHERE patient = ?1
 		UNION ALL SELECT block, pos, 'grant', id, patient, grantee FROM grants WHERE patient = ?1
 		UNION ALL SELECT revoked_block, revoked_pos, 'revoke', id, patient, grantee FROM grants WHERE patient = ?1 AND revoked_block IS NOT NULL
+		UNION ALL SELECT c.block, c.pos, 'grant-capsule', g.id, g.patient, g.grantee FROM grant_capsules c JOIN grants g ON g.id = c.grant WHERE g.patient = ?1
 		UNION ALL SELECT block, pos, 'request', id, clinician, NULL FROM requests WHERE patient = ?1
 		UNION ALL SELECT decided_block, decided_pos, 'decision', id, patient, clinician FROM requests WHERE patient = ?1 AND decided_block IS NOT NULL
+		UNION ALL SELECT block, pos, 'emergency-authorize', id, patient, NULL FROM emergency_auths WHERE patient = ?1
+		UNION ALL SELECT revoked_block, revoked_pos, 'emergency-revoke', id, patient, NULL FROM emergency_auths WHERE patient = ?1 AND revoked_block IS NOT NULL
+		UNION ALL SELECT block, pos, 'emergency-access', id, clinician, NULL FROM emergency_accesses WHERE patient = ?1
+		UNION ALL SELECT r.block, r.pos, 'emergency-release', a.id, r.holder, a.clinician FROM emergency_releases r JOIN emergency_accesses a ON a.id = r.access WHERE a.patient = ?1
+		) e JOIN blocks b ON b.number = e.block
 		ORDER BY 1, 2`, patient[:])
 	if err != nil {
 		return nil, err
@@ -230,13 +256,13 @@ func (s *State) History(ctx context.Context, patient chain.PublicKey) ([]Event, 
 	var out []Event
 	for rows.Next() {
 		var e Event
-		var blk int64
+		var blk, tm int64
 		var kind string
 		var id, actor, other []byte
-		if err := rows.Scan(&blk, &e.Pos, &kind, &id, &actor, &other); err != nil {
+		if err := rows.Scan(&blk, &e.Pos, &tm, &kind, &id, &actor, &other); err != nil {
 			return nil, err
 		}
-		e.Block, e.Kind = uint64(blk), EventKind(kind)
+		e.Block, e.Time, e.Kind = uint64(blk), uint64(tm), EventKind(kind)
 		copy(e.ID[:], id)
 		copy(e.Actor[:], actor)
 		copy(e.Other[:], other)
@@ -257,15 +283,17 @@ func (s *State) GrantsTo(grantee chain.PublicKey, at uint64) ([]Grant, error) {
 	return scanGrants(rows)
 }
 
-// Reference is a content ID the chain points at: a record's ciphertext
-// (an anchor) or a grant's sealed key capsule.
+// Reference is a content ID the chain points at: a record's ciphertext (an
+// anchor, or an emergency summary) or sealed keys (a grant's capsules, an
+// emergency authorization's shares, a released share).
 type Reference struct {
 	Block   uint64
 	CID     chain.CID
-	Capsule bool // a grant's key capsule, not a record
+	Capsule bool // sealed keys, not a record
 }
 
-// References lists the content IDs anchored or granted in blocks from..to,
+// References lists the content IDs the transactions of blocks from..to
+// point at,
 // in chain order: what a clinic node pins so records stay available while
 // their owners are offline.
 func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, error) {
@@ -273,6 +301,14 @@ func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, e
 		SELECT block, pos, cid, 0 FROM anchors WHERE block BETWEEN ?1 AND ?2
 		UNION ALL
 		SELECT block, pos, capsule, 1 FROM grants WHERE block BETWEEN ?1 AND ?2 AND capsule IS NOT NULL
+		UNION ALL
+		SELECT block, pos, capsule, 1 FROM grant_capsules WHERE block BETWEEN ?1 AND ?2
+		UNION ALL
+		SELECT block, pos, summary, 0 FROM emergency_auths WHERE block BETWEEN ?1 AND ?2
+		UNION ALL
+		SELECT block, pos, shares, 1 FROM emergency_auths WHERE block BETWEEN ?1 AND ?2
+		UNION ALL
+		SELECT block, pos, share, 1 FROM emergency_releases WHERE block BETWEEN ?1 AND ?2
 		ORDER BY 1, 2`, sq(from), sq(to))
 	if err != nil {
 		return nil, fmt.Errorf("state: references %d-%d: %w", from, to, err)

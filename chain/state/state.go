@@ -108,6 +108,60 @@ CREATE INDEX snapshots_number ON snapshots(number);
 -- Clique snapshots moved to the ledger's block store (chain/ledger), which
 -- writes them in the same transaction as their block.
 DROP TABLE snapshots;
+`, `
+-- Keys added to read grants after they were made (GrantCapsule).
+CREATE TABLE grant_capsules (
+	grant   BLOB NOT NULL,
+	capsule BLOB NOT NULL,
+	block   INTEGER NOT NULL REFERENCES blocks(number),
+	pos     INTEGER NOT NULL,
+	PRIMARY KEY (grant, block, pos)
+) WITHOUT ROWID;
+CREATE INDEX grant_capsules_block ON grant_capsules(block);
+-- Clinics' published identities (ClinicKey).
+CREATE TABLE clinic_keys (
+	key      BLOB PRIMARY KEY,
+	identity BLOB NOT NULL,
+	block    INTEGER NOT NULL REFERENCES blocks(number)
+) WITHOUT ROWID;
+CREATE INDEX clinic_keys_block ON clinic_keys(block);
+-- Emergency access (chain/tx_emergency.go).
+CREATE TABLE emergency_auths (
+	id            BLOB PRIMARY KEY, -- tx hash
+	patient       BLOB NOT NULL,
+	summary       BLOB NOT NULL,
+	shares        BLOB NOT NULL,
+	threshold     INTEGER NOT NULL,
+	holders       BLOB NOT NULL, -- 32-byte keys, concatenated in order
+	block         INTEGER NOT NULL REFERENCES blocks(number),
+	pos           INTEGER NOT NULL,
+	revoked_block INTEGER REFERENCES blocks(number),
+	revoked_pos   INTEGER
+) WITHOUT ROWID;
+CREATE INDEX emergency_auths_patient ON emergency_auths(patient, block, pos);
+CREATE INDEX emergency_auths_block ON emergency_auths(block);
+CREATE INDEX emergency_auths_revoked ON emergency_auths(revoked_block) WHERE revoked_block IS NOT NULL;
+CREATE TABLE emergency_accesses (
+	id            BLOB PRIMARY KEY, -- tx hash
+	clinician     BLOB NOT NULL,
+	patient       BLOB NOT NULL,
+	auth          BLOB NOT NULL, -- the EmergencyAuthorization
+	purpose       INTEGER NOT NULL,
+	note          TEXT NOT NULL,
+	block         INTEGER NOT NULL REFERENCES blocks(number),
+	pos           INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX emergency_accesses_patient ON emergency_accesses(patient, block, pos);
+CREATE INDEX emergency_accesses_block ON emergency_accesses(block);
+CREATE TABLE emergency_releases (
+	access BLOB NOT NULL,
+	holder BLOB NOT NULL,
+	share  BLOB NOT NULL,
+	block  INTEGER NOT NULL REFERENCES blocks(number),
+	pos    INTEGER NOT NULL,
+	PRIMARY KEY (access, holder)
+) WITHOUT ROWID;
+CREATE INDEX emergency_releases_block ON emergency_releases(block);
 `}
 
 // State is an open state database. Its methods are safe for concurrent use;
