@@ -208,7 +208,9 @@ func TestRevertKeyRelease(t *testing.T) {
 	before := dump(t, f.st)
 	steps := [][]func() *chain.Tx{
 		{func() *chain.Tx { return f.sign("clinic-a", chain.ClinicKey{Identity: identityOf("clinic-a")}) },
-			func() *chain.Tx { return f.sign("alice", chain.GrantCapsule{Grant: f.grantX, Capsule: testCID(t, "c")}) }},
+			func() *chain.Tx {
+				return f.sign("alice", chain.GrantCapsule{Grant: f.grantX, Capsule: testCID(t, "c")})
+			}},
 		{func() *chain.Tx {
 			return f.sign("alice", chain.EmergencyAuthorization{Summary: testCID(t, "s"), Shares: testCID(t, "sh"), Threshold: 1, Holders: holders("clinic-a")})
 		}},
