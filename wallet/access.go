@@ -94,7 +94,7 @@ func (w *Wallet) PendingRequests(ctx context.Context) ([]PendingRequest, error) 
 	if err != nil {
 		return nil, err
 	}
-	grants, err := st.ActiveGrants(w.ChainKey(), uint64(w.opts.now().Unix()))
+	grants, err := st.ActiveGrants(w.ChainKey(), w.chainTime())
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +135,9 @@ type Approval struct {
 	Categories []string
 	RecordIDs  []string
 	Duration   time.Duration // at most what was asked
+	// Write also lets the clinician add records within the scope (lab
+	// results, notes), encrypted to the patient and signed by the clinician.
+	Write bool
 }
 
 // Approve grants a pending request: it anchors any in-scope record not yet
@@ -156,48 +159,108 @@ func (w *Wallet) Approve(ctx context.Context, request chain.Hash, a Approval) (c
 	if a.Duration > 0 && a.Duration < dur {
 		dur = a.Duration
 	}
-	grantee, kem, err := w.clinicianKeys(req.Clinician)
+	actions := chain.ActionRead
+	if a.Write {
+		actions |= chain.ActionWrite
+	}
+	return w.grant(ctx, req.Clinician, scope, actions, req.Purpose, dur)
+}
+
+// GrantSpec is a grant a patient makes unasked.
+type GrantSpec struct {
+	Clinician   identity.ID
+	Categories  []string
+	RecordIDs   []string
+	Purpose     chain.Purpose
+	Duration    time.Duration
+	Read, Write bool
+}
+
+// Grant gives a registered clinician access without a request; it returns
+// the grant's ID.
+func (w *Wallet) Grant(ctx context.Context, s GrantSpec) (chain.Hash, error) {
+	scope, err := scopeOf(s.Categories, s.RecordIDs)
 	if err != nil {
 		return chain.Hash{}, err
 	}
-	recs, err := w.inScope(ctx, scope)
+	var actions chain.Actions
+	if s.Read {
+		actions |= chain.ActionRead
+	}
+	if s.Write {
+		actions |= chain.ActionWrite
+	}
+	if s.Duration < time.Second {
+		return chain.Hash{}, fmt.Errorf("wallet: grant of %v: too short", s.Duration)
+	}
+	return w.grant(ctx, chain.PublicKey(s.Clinician.SigningKey()), scope, actions, s.Purpose, s.Duration)
+}
+
+func (w *Wallet) grant(ctx context.Context, clinician chain.PublicKey, scope chain.Scope, actions chain.Actions, purpose chain.Purpose, dur time.Duration) (chain.Hash, error) {
+	if w.chain == nil {
+		return chain.Hash{}, ErrNoChain
+	}
+	grantee, kem, err := w.clinicianKeys(clinician)
 	if err != nil {
 		return chain.Hash{}, err
 	}
-	c := capsule{Version: capsuleVersion, Patient: w.ID().String(), Grantee: grantee.ID().String()}
-	for _, rec := range recs {
-		key, err := w.dataKey(ctx, rec)
-		if err != nil {
+	var recs []Record
+	if actions&chain.ActionRead != 0 {
+		if recs, err = w.inScope(ctx, scope); err != nil {
 			return chain.Hash{}, err
 		}
-		if err := w.ensureAnchored(ctx, rec); err != nil {
+		if recs, err = w.freshKeysAfterEnded(ctx, recs); err != nil {
 			return chain.Hash{}, err
 		}
-		c.Records = append(c.Records, capsuleRecord{ID: rec.ID, CID: rec.CID, Key: key[:], ResourceType: rec.ResourceType,
-			Category: rec.Category, ContentType: rec.ContentType, Size: rec.Size, Title: rec.Title, Date: rec.Date})
 	}
-	sealed, err := sealCapsule(c, kem)
+	// Even a write-only grant carries a capsule: it gives the clinician the
+	// patient's key to encrypt new records to.
+	capCID, err := w.putCapsule(ctx, grantee, kem, recs)
 	if err != nil {
 		return chain.Hash{}, err
 	}
-	capCID, err := w.store.Add(ctx, bytes.NewReader(sealed), nil)
-	if err != nil {
-		return chain.Hash{}, fmt.Errorf("wallet: store capsule: %w", err)
-	}
-	if err := w.store.Pin(ctx, capCID, "capsule:"+request.String()); err != nil {
-		return chain.Hash{}, err
-	}
-	chainCID, err := chain.CIDFromBytes(capCID.Bytes())
-	if err != nil {
-		return chain.Hash{}, err
-	}
-	now := uint64(w.opts.now().Unix())
-	tx, err := w.Submit(ctx, chain.ConsentGrant{Grantee: req.Clinician, Scope: scope, Actions: chain.ActionRead,
-		Purpose: req.Purpose, NotBefore: now, Expiry: now + uint64(dur/time.Second), Capsule: chainCID})
+	now := w.chainTime()
+	tx, err := w.Submit(ctx, chain.ConsentGrant{Grantee: clinician, Scope: scope, Actions: actions,
+		Purpose: purpose, NotBefore: now, Expiry: now + uint64(dur/time.Second), Capsule: capCID})
 	if err != nil {
 		return chain.Hash{}, err
 	}
 	return tx.Hash(), nil
+}
+
+// putCapsule anchors recs (those not yet on the chain), seals their data
+// keys and the owner's public identity to the grantee and the owner, and
+// stores and pins the capsule.
+func (w *Wallet) putCapsule(ctx context.Context, grantee identity.Public, kem hpke.PublicKey, recs []Record) (chain.CID, error) {
+	me, err := w.id.Public().MarshalBinary()
+	if err != nil {
+		return chain.CID{}, err
+	}
+	c := capsule{Version: capsuleVersion, Patient: w.ID().String(), Grantee: grantee.ID().String(), PatientIdentity: me}
+	for _, rec := range recs {
+		key, err := w.dataKey(ctx, rec)
+		if err != nil {
+			return chain.CID{}, err
+		}
+		if err := w.ensureAnchored(ctx, rec); err != nil {
+			return chain.CID{}, err
+		}
+		c.Records = append(c.Records, capsuleRecord{ID: rec.ID, CID: rec.CID, Key: key[:], ResourceType: rec.ResourceType,
+			Category: rec.Category, ContentType: rec.ContentType, Size: rec.Size, Title: rec.Title, Date: rec.Date})
+	}
+	sealed, err := sealCapsule(c, kem, w.id.KEMKey().PublicKey())
+	if err != nil {
+		return chain.CID{}, err
+	}
+	capCID, err := w.store.Add(ctx, bytes.NewReader(sealed), nil)
+	if err != nil {
+		return chain.CID{}, fmt.Errorf("wallet: store capsule: %w", err)
+	}
+	if err := w.store.Pin(ctx, capCID, "capsule:"+capCID.String()); err != nil {
+		return chain.CID{}, err
+	}
+	w.chain.capsules.put(capCID.String(), c)
+	return chain.CIDFromBytes(capCID.Bytes())
 }
 
 // Revoke ends a grant this wallet's owner made.
@@ -318,33 +381,63 @@ func (w *Wallet) Shared(ctx context.Context, patient chain.PublicKey) ([]SharedR
 		return nil, ErrNoChain
 	}
 	st := w.chain.ledger.State()
-	grants, err := st.GrantsTo(w.ChainKey(), uint64(w.opts.now().Unix()))
+	grants, err := st.GrantsTo(w.ChainKey(), w.chainTime())
 	if err != nil {
 		return nil, err
 	}
 	var out []SharedRecord
+	seen := map[string]bool{}
 	for _, g := range grants {
-		if g.Patient != patient || g.Capsule == nil || g.Actions&chain.ActionRead == 0 {
+		if g.Patient != patient || g.Actions&chain.ActionRead == 0 {
 			continue
 		}
-		c, err := w.fetchCapsule(ctx, g)
+		caps, err := w.grantCapsules(ctx, g)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range c.Records {
-			rc, err := chain.ParseCID(r.CID)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadCapsule, err)
+		for _, c := range caps {
+			for _, r := range c.Records {
+				if seen[r.CID] {
+					continue
+				}
+				rc, err := chain.ParseCID(r.CID)
+				if err != nil {
+					return nil, fmt.Errorf("%w: %v", ErrBadCapsule, err)
+				}
+				if ok, err := st.Anchored(ctx, patient, rc); err != nil {
+					return nil, err
+				} else if !ok {
+					w.log.Warn("wallet: shared record not anchored by the patient; ignored", "record", r.ID, "cid", r.CID)
+					continue
+				}
+				seen[r.CID] = true
+				out = append(out, SharedRecord{Patient: patient, Grant: g.ID, ID: r.ID, CID: r.CID, ResourceType: r.ResourceType,
+					Category: r.Category, ContentType: r.ContentType, Size: r.Size, Title: r.Title, Date: r.Date, key: envelope.DataKey(r.Key)})
 			}
-			if ok, err := st.Anchored(ctx, patient, rc); err != nil {
-				return nil, err
-			} else if !ok {
-				w.log.Warn("wallet: shared record not anchored by the patient; ignored", "record", r.ID, "cid", r.CID)
-				continue
-			}
-			out = append(out, SharedRecord{Patient: patient, Grant: g.ID, ID: r.ID, CID: r.CID, ResourceType: r.ResourceType,
-				Category: r.Category, ContentType: r.ContentType, Size: r.Size, Title: r.Title, Date: r.Date, key: envelope.DataKey(r.Key)})
 		}
+	}
+	return out, nil
+}
+
+// grantCapsules fetches and opens a grant's capsules: its own, then those
+// added later, in chain order. The wallet must be the grant's grantee or
+// its patient.
+func (w *Wallet) grantCapsules(ctx context.Context, g state.Grant) ([]capsule, error) {
+	cids := [][]byte{}
+	if g.Capsule != nil {
+		cids = append(cids, g.Capsule)
+	}
+	more, err := w.chain.ledger.State().GrantCapsules(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []capsule
+	for _, raw := range append(cids, more...) {
+		c, err := w.fetchCapsule(ctx, g, raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -353,10 +446,13 @@ func (w *Wallet) Shared(ctx context.Context, patient chain.PublicKey) ([]SharedR
 // content that no connected peer serves ends in ipfs.ErrUnavailable.
 const fetchTimeout = time.Minute
 
-func (w *Wallet) fetchCapsule(ctx context.Context, g state.Grant) (capsule, error) {
-	c, err := cid.Cast(g.Capsule)
+func (w *Wallet) fetchCapsule(ctx context.Context, g state.Grant, raw []byte) (capsule, error) {
+	c, err := cid.Cast(raw)
 	if err != nil {
 		return capsule{}, fmt.Errorf("%w: %v", ErrBadCapsule, err)
+	}
+	if cp, ok := w.chain.capsules.get(c.String()); ok {
+		return cp, w.checkCapsule(cp, g)
 	}
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
@@ -376,10 +472,19 @@ func (w *Wallet) fetchCapsule(ctx context.Context, g state.Grant) (capsule, erro
 	if err != nil {
 		return capsule{}, err
 	}
-	if cp.Grantee != w.ID().String() || cp.Patient != identity.IDFromSigningKey(g.Patient[:]).String() {
-		return capsule{}, fmt.Errorf("%w: made for another grant", ErrBadCapsule)
+	if err := w.checkCapsule(cp, g); err != nil {
+		return capsule{}, err
 	}
+	w.chain.capsules.put(c.String(), cp)
 	return cp, nil
+}
+
+// checkCapsule refuses a capsule made for another grant than g.
+func (w *Wallet) checkCapsule(cp capsule, g state.Grant) error {
+	if cp.Grantee != identity.IDFromSigningKey(g.Grantee[:]).String() || cp.Patient != identity.IDFromSigningKey(g.Patient[:]).String() {
+		return fmt.Errorf("%w: made for another grant", ErrBadCapsule)
+	}
+	return nil
 }
 
 // ReadShared returns a shared record's plaintext, if its grant is still
@@ -393,7 +498,7 @@ func (w *Wallet) ReadShared(ctx context.Context, rec SharedRecord) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	now := uint64(w.opts.now().Unix())
+	now := w.chainTime()
 	if g.Revoked || now >= g.Expiry || now < g.NotBefore || g.Grantee != w.ChainKey() {
 		return nil, fmt.Errorf("%w: grant %s", ErrAccessEnded, rec.Grant)
 	}

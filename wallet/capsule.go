@@ -20,15 +20,19 @@ const maxCapsuleSize = 16 << 20
 // capsule is a sealed key capsule's plaintext: the data keys of the records
 // a grant shares, and what the grantee needs to show them. Version 1 is
 // this JSON, encrypted as an envelope (wallet/envelope/FORMAT.md) to the
-// grantee's KEM key alone; it goes into IPFS and the ConsentGrant carries
-// its content ID. The patient is the grant's sender on the chain; the
-// capsule repeats both IDs so that one cannot be replayed under another
-// grant.
+// grantee's and the patient's KEM keys (the patient's wallet reads its own
+// capsules to know which records a grant already covers); it goes into IPFS
+// and the ConsentGrant (or a later GrantCapsule) carries its content ID. The
+// patient is the grant's sender on the chain; the capsule repeats both IDs
+// so that one cannot be replayed under another grant. PatientIdentity, the
+// patient's public identity record, lets a grantee with a write grant
+// encrypt new records to the patient.
 type capsule struct {
-	Version int             `json:"version"`
-	Patient string          `json:"patient"` // Health Wallet ID
-	Grantee string          `json:"grantee"`
-	Records []capsuleRecord `json:"records"`
+	Version         int             `json:"version"`
+	Patient         string          `json:"patient"` // Health Wallet ID
+	Grantee         string          `json:"grantee"`
+	PatientIdentity []byte          `json:"patientIdentity,omitempty"` // identity.Public, binary
+	Records         []capsuleRecord `json:"records"`
 }
 
 type capsuleRecord struct {
@@ -46,13 +50,13 @@ type capsuleRecord struct {
 // ErrBadCapsule: a key capsule that does not open or parse.
 var ErrBadCapsule = errors.New("wallet: bad key capsule")
 
-func sealCapsule(c capsule, to hpke.PublicKey) ([]byte, error) {
+func sealCapsule(c capsule, to ...hpke.PublicKey) ([]byte, error) {
 	plain, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
-	if _, err := envelope.Encrypt(&out, bytes.NewReader(plain), to); err != nil {
+	if _, err := envelope.Encrypt(&out, bytes.NewReader(plain), to...); err != nil {
 		return nil, fmt.Errorf("seal capsule: %w", err)
 	}
 	return out.Bytes(), nil

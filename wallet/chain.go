@@ -43,8 +43,40 @@ type membership struct {
 	node     *p2p.Node
 	pinner   *pinner    // nil: not pinning
 	submitMu sync.Mutex // one nonce at a time
+	runCtx   context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+
+	capsules   capsuleCache
+	keyRun     sync.Mutex                     // one KeyNewRecords pass at a time
+	keyMu      sync.Mutex                     // guards keyPending
+	keyPending map[chain.Hash]map[string]bool // grant → CIDs keyed in capsules not yet in a block
+	wake       chan struct{}                  // chores: something changed locally
+
+	releaseMu sync.Mutex
+	released  map[chain.Hash]bool // emergency accesses whose share this node submitted (zero hash: its clinic key)
+}
+
+// releasePending reports whether this node already submitted its release
+// for access, and marks it submitted if not.
+func (m *membership) releasePending(access chain.Hash) bool {
+	m.releaseMu.Lock()
+	defer m.releaseMu.Unlock()
+	if m.released == nil {
+		m.released = map[chain.Hash]bool{}
+	}
+	if m.released[access] {
+		return true
+	}
+	m.released[access] = true
+	return false
+}
+
+// releaseDone forgets a submission that failed, so the next pass retries.
+func (m *membership) releaseDone(access chain.Hash) {
+	m.releaseMu.Lock()
+	defer m.releaseMu.Unlock()
+	delete(m.released, access)
 }
 
 func joinChain(ctx context.Context, dir string, store *ipfs.Node, cfg ChainConfig, now func() time.Time, log *slog.Logger) (*membership, error) {
@@ -60,9 +92,9 @@ func joinChain(ctx context.Context, dir string, store *ipfs.Node, cfg ChainConfi
 		l.Close()
 		return nil, fmt.Errorf("wallet: %w", err)
 	}
-	m := &membership{ledger: l, node: n}
+	m := &membership{ledger: l, node: n, keyPending: map[chain.Hash]map[string]bool{}, wake: make(chan struct{}, 1)}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
+	m.runCtx, m.cancel = runCtx, cancel
 	if cfg.PinQuota > 0 {
 		m.pinner = &pinner{store: store, ledger: l, quota: cfg.PinQuota, dir: filepath.Join(dir, chainDir), log: log}
 		m.wg.Go(func() { m.pinner.run(runCtx) })

@@ -291,6 +291,9 @@ func (w *Wallet) commit(ctx context.Context, name string, items []*pending, prog
 		return rep, fmt.Errorf("import %q: %w", name, err)
 	}
 	w.log.Debug("imported file", "file", name, "added", rep.Added, "duplicates", rep.Duplicates)
+	if rep.Added > 0 {
+		w.wakeChores() // new records may fall in a grant's scope
+	}
 	return rep, nil
 }
 

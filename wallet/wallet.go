@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -101,6 +102,7 @@ type Wallet struct {
 	store    *ipfs.Node
 	recordID []byte
 	chain    *membership // nil: not on a chain
+	inboxMu  sync.Mutex  // read-modify-write of the inbox file
 }
 
 // Create makes a new wallet in dir with a fresh 24-word recovery phrase, which
@@ -227,6 +229,7 @@ func open(dir string, lk *flock.Flock, entropy []byte, opts Options) (w *Wallet,
 			cat.Close()
 			return nil, err
 		}
+		w.chain.wg.Go(func() { w.runChores(w.chain.runCtx) })
 	}
 	return w, nil
 }

@@ -160,6 +160,76 @@ func (s *State) ActiveGrants(patient chain.PublicKey, at uint64) ([]Grant, error
 	return scanGrants(rows)
 }
 
+// Anchor is a record anchor as the state holds it.
+type Anchor struct {
+	ID       chain.Hash // the RecordAnchor transaction's hash
+	Patient  chain.PublicKey
+	Sender   chain.PublicKey // the patient, or a clinician with a write grant
+	RecordID string
+	CID      chain.CID
+	Category chain.Category
+	Time     uint64
+	Block    uint64
+	Pos      int
+}
+
+// AnchorsByOthers returns the anchors for patient's records sent by
+// someone else (clinicians with write grants), in chain order.
+func (s *State) AnchorsByOthers(ctx context.Context, patient chain.PublicKey) ([]Anchor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, sender, record_id, cid, category, time, block, pos FROM anchors
+		WHERE patient = ? AND sender != ? ORDER BY block, pos`, patient[:], patient[:])
+	if err != nil {
+		return nil, fmt.Errorf("state: anchors for %s: %w", patient, err)
+	}
+	defer rows.Close()
+	var out []Anchor
+	for rows.Next() {
+		a := Anchor{Patient: patient}
+		var id, sender, c []byte
+		var cat int
+		var tm, blk int64
+		if err := rows.Scan(&id, &sender, &a.RecordID, &c, &cat, &tm, &blk, &a.Pos); err != nil {
+			return nil, err
+		}
+		copy(a.ID[:], id)
+		copy(a.Sender[:], sender)
+		if a.CID, err = chain.CIDFromBytes(c); err != nil {
+			return nil, err
+		}
+		a.Category, a.Time, a.Block = chain.Category(cat), uint64(tm), uint64(blk)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CanWrite reports whether grantee holds a grant from patient, active at
+// at, not revoked, allowing writes and covering the record.
+func (s *State) CanWrite(grantee, patient chain.PublicKey, recordID string, category chain.Category, at uint64) (bool, error) {
+	q := func(query string, args ...any) (*sql.Rows, error) { return s.db.Query(query, args...) }
+	ok, _, err := grantCovers(q, patient, grantee, chain.ActionWrite, recordID, category, at)
+	return ok, err
+}
+
+// BlockTime returns the time of canonical block number (ErrNotFound).
+func (s *State) BlockTime(number uint64) (uint64, error) {
+	var t int64
+	err := s.db.QueryRow(`SELECT time FROM blocks WHERE number = ?`, sq(number)).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("block %d: %w", number, ErrNotFound)
+	}
+	return uint64(t), err
+}
+
+// GrantsBy returns every grant patient made, active or ended, in block
+// order.
+func (s *State) GrantsBy(patient chain.PublicKey) ([]Grant, error) {
+	rows, err := s.db.Query(`SELECT `+grantCols+` FROM grants WHERE patient = ? ORDER BY block, pos`, patient[:])
+	if err != nil {
+		return nil, err
+	}
+	return scanGrants(rows)
+}
+
 // Grant returns one grant by ID (ErrNotFound).
 func (s *State) Grant(id chain.Hash) (Grant, error) {
 	rows, err := s.db.Query(`SELECT `+grantCols+` FROM grants WHERE id = ?`, id[:])

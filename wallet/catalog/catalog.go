@@ -158,6 +158,19 @@ func (t *Tx) Rollback() error {
 	return err
 }
 
+// SetCID points a record at new ciphertext of the same content (a record
+// re-encrypted under a fresh data key).
+func (c *Catalog) SetCID(ctx context.Context, id, cid string) error {
+	res, err := c.db.ExecContext(ctx, `UPDATE records SET cid = ? WHERE id = ?`, cid, id)
+	if err != nil {
+		return fmt.Errorf("set CID of record %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set CID of record %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // Delete removes a record's row.
 func (c *Catalog) Delete(ctx context.Context, id string) error {
 	res, err := c.db.ExecContext(ctx, `DELETE FROM records WHERE id = ?`, id)
