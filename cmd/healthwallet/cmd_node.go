@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/internal/control"
 	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet"
 )
@@ -52,17 +54,32 @@ func runNode(ctx context.Context, env *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	quota := int64(*quotaGiB * (1 << 30))
 	opts := walletOptions
 	opts.Network = netCfg
-	opts.Chain = &wallet.ChainConfig{Genesis: g, PinQuota: int64(*quotaGiB * (1 << 30))}
+	opts.Chain = &wallet.ChainConfig{Genesis: g, PinQuota: quota}
 	w, err := wallet.Open(env.dataDir, pass, opts)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	started := time.Now()
 	st, err := w.ChainStatus()
 	if err != nil {
 		return err
+	}
+	// `healthwallet status` asks this socket. It serves until the wallet
+	// closes (deferred calls run last first), not just until the signal, so
+	// a node finishing its shutdown still answers. Without it the node
+	// still runs: it only cannot be asked.
+	sock := control.SocketPath(env.dataDir)
+	ctl, err := control.Serve(context.WithoutCancel(ctx), sock, func(ctx context.Context) (control.Status, error) {
+		return nodeStatus(ctx, w, quota, started)
+	})
+	if err != nil {
+		slog.Warn("node: no status socket: 'healthwallet status' will not see this node", "err", err)
+	} else {
+		defer ctl.Close()
 	}
 	fmt.Fprintf(env.stdout, "node %s\nchain %s at block %d, signer: %s\nlistening on:\n  %s\n",
 		w.ID(), st.ChainID, st.Head.Number, yesNo(st.IsSigner), strings.Join(w.Addrs(), "\n  "))
@@ -100,6 +117,45 @@ func printNodeStatus(env *cli, w *wallet.Wallet) {
 	}
 	fmt.Fprintf(env.stdout, "%s block %d (%s…), %d peers, %d pending, signer: %s, %d signers, %s\n",
 		time.Now().UTC().Format(time.RFC3339), st.Head.Number, st.Head.Hash.String()[:12], st.Peers, st.Pending, yesNo(st.IsSigner), len(st.Signers), pinning)
+}
+
+// nodeStatus is what the node reports on its status socket. The store's
+// figures come from a walk of the whole blockstore (the wallet's Status),
+// once per query.
+func nodeStatus(ctx context.Context, w *wallet.Wallet, quota int64, started time.Time) (control.Status, error) {
+	cs, err := w.ChainStatus()
+	if err != nil {
+		return control.Status{}, err
+	}
+	ws, err := w.Status(ctx)
+	if err != nil {
+		return control.Status{}, fmt.Errorf("store: %w", err)
+	}
+	st := control.Status{
+		NodeID:      w.ID().String(),
+		ChainID:     cs.ChainID,
+		Height:      cs.Head.Number,
+		HeadHash:    cs.Head.Hash.String(),
+		HeadTime:    time.Unix(int64(cs.Head.Time), 0).UTC(),
+		Peers:       cs.Peers,
+		Pending:     cs.Pending,
+		Signer:      cs.IsSigner,
+		Signers:     make([]string, 0, len(cs.Signers)),
+		StartedAt:   started.UTC(),
+		PinnedBytes: ws.Store.BlockBytes,
+		PinnedCount: ws.Store.Pins,
+	}
+	for _, k := range cs.Signers {
+		st.Signers = append(st.Signers, k.String())
+	}
+	if p := cs.Pinning; p != nil {
+		st.Pinning = true
+		st.QuotaBytes = quota
+		st.PinnedSinceStart = p.Pinned
+		st.WaitingForPeer = p.Unavailable
+		st.OverQuota = p.OverQuota
+	}
+	return st, nil
 }
 
 func yesNo(b bool) string {

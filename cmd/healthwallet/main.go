@@ -44,7 +44,7 @@ func init() {
 		{"show", "ID", "show a record (FHIR JSON, or save an attachment with --out)", runShow},
 		{"export", "", "export every record as one FHIR R4 Bundle", runExport},
 		{"backup", "--out FILE", "write an encrypted backup of the whole wallet as one CAR file", runBackup},
-		{"status", "", "show the wallet's records and storage", runStatus},
+		{"status", "[--node] [--json]", "show the running node's height, peers, signers and pinning; with no node, the wallet's records and storage", runStatusCmd},
 		{"delete", "ID...", "delete records from this wallet and free their space", runDelete},
 		{"passwd", "", "change the wallet's passphrase", runPasswd},
 		{"chain", "init", "create a new consortium's genesis file (and swarm key)", runChain},
