@@ -84,7 +84,8 @@ func (w *Wallet) RequestAccess(ctx context.Context, patient identity.ID, r Acces
 type PendingRequest = state.Request
 
 // PendingRequests lists the access requests to this wallet's owner that
-// have neither been declined nor answered with a grant to the requester.
+// have neither been declined nor answered with a grant to the requester
+// (made in the request's block or later).
 func (w *Wallet) PendingRequests(ctx context.Context) ([]PendingRequest, error) {
 	if w.chain == nil {
 		return nil, ErrNoChain
@@ -94,7 +95,8 @@ func (w *Wallet) PendingRequests(ctx context.Context) ([]PendingRequest, error) 
 	if err != nil {
 		return nil, err
 	}
-	grants, err := st.ActiveGrants(w.ChainKey(), w.chainTime())
+	// A grant answers a request for good, even once it has ended.
+	grants, err := st.GrantsBy(w.ChainKey())
 	if err != nil {
 		return nil, err
 	}

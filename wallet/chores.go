@@ -33,7 +33,7 @@ func (w *Wallet) chores(ctx context.Context) {
 	if n, err := w.KeyNewRecords(ctx); err != nil && ctx.Err() == nil {
 		w.log.Warn("wallet: keying new records to grants", "err", err)
 	} else if n > 0 {
-		w.log.Info("wallet: new records keyed to active grants", "records", n)
+		w.log.Debug("wallet: new records keyed to active grants", "records", n)
 	}
 	if err := w.serveEmergencies(ctx); err != nil && ctx.Err() == nil {
 		w.log.Warn("wallet: emergency key shares", "err", err)

@@ -418,7 +418,7 @@ func (w *Wallet) serveEmergencies(ctx context.Context) error {
 			w.log.Warn("wallet: emergency share not released", "access", a.ID, "err", err)
 			continue
 		}
-		w.log.Info("wallet: emergency share released", "access", a.ID, "clinician", a.Clinician, "patient", a.Patient)
+		w.log.Debug("wallet: emergency share released", "access", a.ID, "clinician", a.Clinician, "patient", a.Patient)
 	}
 	return nil
 }
