@@ -22,6 +22,7 @@ require (
 	github.com/multiformats/go-multihash v0.2.3
 	github.com/multiformats/go-multistream v0.6.1
 	github.com/rogpeppe/go-internal v1.16.0
+	github.com/samply/golang-fhir-models/fhir-models v0.3.2
 	github.com/tyler-smith/go-bip39 v1.1.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.59.0
