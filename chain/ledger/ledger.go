@@ -16,15 +16,22 @@ import (
 )
 
 // Errors callers branch on. The network layer penalises a peer for
-// ErrInvalidBlock and ErrInvalidTx, never for the others.
+// ErrInvalidBlock and ErrInvalidTx, never for the others (ErrRefusedTx
+// included: transactions race blocks across the network).
 var (
 	// ErrInvalidBlock: the block breaks a rule (format, seal, signatures,
 	// consensus, state root, a transaction's state rule). It is never
 	// stored.
 	ErrInvalidBlock = errors.New("ledger: invalid block")
-	// ErrInvalidTx: the transaction's signature or its rules against the
-	// head state fail.
+	// ErrInvalidTx: the transaction's signature fails, or it breaks a rule
+	// no chain can make it pass (a grant to oneself, an emergency access
+	// for a purpose other than ETREAT or BTG).
 	ErrInvalidTx = errors.New("ledger: invalid transaction")
+	// ErrRefusedTx: the transaction breaks a state rule at this node's head
+	// — it names something this node has not seen, its sender is not (yet)
+	// authorised, or it conflicts with what the head holds. A peer ahead of
+	// this node may rightly hold it valid, so it is refused without blame.
+	ErrRefusedTx = errors.New("ledger: transaction refused at this head")
 	// ErrKnownBlock: the block is already stored.
 	ErrKnownBlock = errors.New("ledger: block already known")
 	// ErrUnknownParent: the block's parent is not stored (sync from the

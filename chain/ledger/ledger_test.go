@@ -70,8 +70,9 @@ func TestAddTxRefusals(t *testing.T) {
 	}{
 		{"replayed nonce", first, chain.ErrNonceTooLow},
 		{"grant signed by anyone but the patient", chaintest.Forge("mallory", "alice", 2, chaintest.Grant("mallory")), ErrInvalidTx},
-		{"revoke by anyone but the granter", chaintest.SignNonce("mallory", 0, chain.ConsentRevoke{Grant: grant.Hash()}), ErrInvalidTx},
-		{"revoke by the grantee", chaintest.SignNonce("dr-x", 0, chain.ConsentRevoke{Grant: grant.Hash()}), ErrInvalidTx},
+		{"revoke by anyone but the granter", chaintest.SignNonce("mallory", 0, chain.ConsentRevoke{Grant: grant.Hash()}), ErrRefusedTx},
+		{"revoke by the grantee", chaintest.SignNonce("dr-x", 0, chain.ConsentRevoke{Grant: grant.Hash()}), ErrRefusedTx},
+		{"revoke of a grant this node has not seen", chaintest.SignNonce("alice", 2, chain.ConsentRevoke{Grant: chain.Hash{9}}), ErrRefusedTx},
 		{"another chain", wrongChain, ErrInvalidTx},
 		{"nonce far ahead", chaintest.SignNonce("alice", 2+chain.MaxPoolNonceGap, chaintest.Anchor("alice", "r3")), chain.ErrNonceGap},
 	}

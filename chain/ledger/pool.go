@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/healthwallet/healthwallet/chain"
@@ -32,6 +33,9 @@ func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
 	if tx.Nonce() == next {
 		bc := state.NewBlockContext(l.head.block.Header.Number+1, max(uint64(l.cfg.Now().Unix()), l.head.block.Header.Time), signerKeys(l.head.snap))
 		if err := l.st.CheckTx(ctx, tx, bc); err != nil {
+			if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrUnauthorized) || errors.Is(err, state.ErrConflict) {
+				return fmt.Errorf("%w: %w", ErrRefusedTx, err)
+			}
 			return fmt.Errorf("%w: %w", ErrInvalidTx, err)
 		}
 	}

@@ -117,7 +117,9 @@ func TestHostilePeers(t *testing.T) {
 		{"a revoke by a stranger in a signer's block", "blocks", onHead("clinic-a", []*chain.Tx{chaintest.SignNonce("mallory", 0, chain.ConsentRevoke{Grant: grant.Hash()})}, nil)},
 		{"an oversized block", "blocks", make([]byte, chain.MaxBlockSize+1)},
 		{"a grant signed by anyone but the patient", "txs", chaintest.Forge("mallory", "alice", 2, chaintest.Grant("mallory")).Encode()},
-		{"a revoke by anyone but the granter", "txs", chaintest.SignNonce("mallory", 0, chain.ConsentRevoke{Grant: grant.Hash()}).Encode()},
+		{"a grant to oneself", "txs", chaintest.SignNonce("mallory", 0, chain.ConsentGrant{Grantee: chaintest.Pub("mallory"),
+			Scope: chain.NewScope(nil, []chain.Category{chain.CategoryOther}), Actions: chain.ActionWrite, Purpose: chain.PurposeTREAT,
+			NotBefore: 1, Expiry: 1 << 40}).Encode()},
 		{"a bad transaction signature", "txs", chaintest.Forge("mallory", "bob", 0, chaintest.Anchor("bob", "r2")).Encode()},
 	}
 	for _, c := range cases {
