@@ -14,6 +14,8 @@ import (
 	"github.com/healthwallet/healthwallet/chain/ledger"
 	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/fhir"
+	"github.com/healthwallet/healthwallet/wallet/fhirexport"
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // newCondition is a FHIR Condition the patient adds after a grant.
@@ -182,8 +184,11 @@ func TestPatientControlledAccess(t *testing.T) {
 		t.Fatalf("emergency summary: %v\n%.400s", err, summary)
 	}
 	var alerts []wallet.EmergencyAlert
-	atHeadOf(patient, "the emergency alert", func() bool { alerts, _ = patient.EmergencyAlerts(ctx, false); return len(alerts) == 1 })
-	if a := alerts[0]; a.Clinician != doctor.ChainKey() || a.Purpose != chain.PurposeETREAT || a.Note != "unresponsive in ED" || a.Releases != 2 {
+	atHeadOf(patient, "the emergency alert with both releases", func() bool {
+		alerts, _ = patient.EmergencyAlerts(ctx, false)
+		return len(alerts) == 1 && alerts[0].Releases == 2
+	})
+	if a := alerts[0]; a.Clinician != doctor.ChainKey() || a.Purpose != chain.PurposeETREAT || a.Note != "unresponsive in ED" || a.Clinic != clinicA.ChainKey() {
 		t.Fatalf("alert %+v", a)
 	}
 	if err := patient.AcknowledgeEmergencyAlerts(alerts[0].Block); err != nil {
@@ -260,5 +265,92 @@ func TestPatientControlledAccess(t *testing.T) {
 	if recs, err := stranger.Shared(ctx, patient.ChainKey()); err != nil || len(recs) != 0 {
 		t.Fatalf("a stranger sees %d records (%v)", len(recs), err)
 	}
-	_ = strings.TrimSpace
+
+	// The audit log has it all, and exports as FHIR R4 that decodes into
+	// the R4 model with no unknown field.
+	log, err := patient.AuditLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, e := range log {
+		actions[e.Action]++
+	}
+	for _, a := range []string{fhirexport.ActionRequest, fhirexport.ActionGrant, fhirexport.ActionKeyRelease, fhirexport.ActionRecordAdded,
+		fhirexport.ActionEmergencyAuthorize, fhirexport.ActionEmergencyAccess, fhirexport.ActionEmergencyRelease, fhirexport.ActionRevoke,
+		fhirexport.ActionExpiry} {
+		if actions[a] == 0 {
+			t.Errorf("no %s in the audit log (%v)", a, actions)
+		}
+	}
+	export, err := patient.ExportAuditFHIR(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFHIRBundle(t, export, map[string]int{"AuditEvent": len(log), "Consent": 3, "Provenance": 1})
+	prov, err := patient.Provenance(ctx, added.Anchor)
+	if err != nil || !bytes.Contains(prov, []byte(doctor.ChainKey().String())) {
+		t.Fatalf("provenance %s: %v", prov, err)
+	}
+}
+
+// checkFHIRBundle decodes a collection Bundle and each of its resources
+// into the R4 model, refusing unknown fields, and counts the resources.
+func checkFHIRBundle(t *testing.T, data []byte, want map[string]int) {
+	t.Helper()
+	strict := func(b []byte, v any) error {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	var bundle struct {
+		ResourceType string `json:"resourceType"`
+		Type         string `json:"type"`
+		Entry        []struct {
+			FullURL  string          `json:"fullUrl"`
+			Resource json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(data, &bundle); err != nil || bundle.ResourceType != "Bundle" || bundle.Type != "collection" {
+		t.Fatalf("export is not a collection Bundle: %v", err)
+	}
+	got := map[string]int{}
+	for i, e := range bundle.Entry {
+		var head struct {
+			ResourceType string `json:"resourceType"`
+		}
+		json.Unmarshal(e.Resource, &head)
+		var err error
+		switch head.ResourceType {
+		case "AuditEvent":
+			var r struct {
+				ResourceType string `json:"resourceType"`
+				r4.AuditEvent
+			}
+			err = strict(e.Resource, &r)
+		case "Consent":
+			var r struct {
+				ResourceType string `json:"resourceType"`
+				r4.Consent
+			}
+			err = strict(e.Resource, &r)
+		case "Provenance":
+			var r struct {
+				ResourceType string `json:"resourceType"`
+				r4.Provenance
+			}
+			err = strict(e.Resource, &r)
+		default:
+			err = errors.New("unexpected resource type " + head.ResourceType)
+		}
+		if err != nil || !strings.HasPrefix(e.FullURL, "urn:uuid:") {
+			t.Fatalf("entry %d (%s): %v", i, head.ResourceType, err)
+		}
+		got[head.ResourceType]++
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%d %s resources, want %d", got[k], k, n)
+		}
+	}
 }
