@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/healthwallet/healthwallet/chain/ledger"
 	"github.com/healthwallet/healthwallet/internal/atomicfile"
@@ -73,7 +75,7 @@ func (p *pinner) run(ctx context.Context) {
 			}
 			for _, r := range refs {
 				if c, err := cid.Cast(r.CID.Bytes()); err == nil {
-					retry[c] = true
+					retry[c] = r.Capsule
 				}
 			}
 			cursor = head
@@ -95,7 +97,14 @@ func (p *pinner) run(ctx context.Context) {
 	}
 }
 
-// pinAll pins what todo lists, removing each one pinned or given up on.
+// pinParallel bounds the pins in flight: bitswap paces the messages to one
+// peer (tens of milliseconds apart), so one fetch at a time would leave a
+// grant of a hundred records minutes behind its block.
+const pinParallel = 16
+
+// pinAll pins what todo lists (CID → whether it is sealed keys), removing
+// each one pinned or given up on. Keys go first: a clinician can list what
+// a grant shares as soon as its capsule is available.
 func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 	if len(todo) == 0 {
 		return
@@ -119,31 +128,53 @@ func (p *pinner) pinAll(ctx context.Context, todo map[cid.Cid]bool) {
 		return
 	}
 	used := st.BlockBytes
-	var over, unavailable, pinned int
+	order := make([]cid.Cid, 0, len(todo))
 	for c := range todo {
-		if ctx.Err() != nil {
-			return
+		order = append(order, c)
+	}
+	slices.SortFunc(order, func(a, b cid.Cid) int {
+		if todo[a] != todo[b] {
+			if todo[a] {
+				return -1
+			}
+			return 1
 		}
-		if used >= p.quota {
-			over++
-			continue // kept: pinned once the operator raises the quota
-		}
-		pctx, cancel := context.WithTimeout(ctx, pinTimeout)
-		err := p.store.Pin(pctx, c, "chain:"+c.String())
-		cancel()
-		switch {
-		case err == nil:
-			pinned++
-			delete(todo, c)
-			p.mu.Lock()
-			p.stats.Pinned++
-			p.mu.Unlock()
-		case errors.Is(err, ipfs.ErrCorruptBlock):
-			p.log.Warn("pinner: refusing", "cid", c, "err", err)
-			delete(todo, c)
-		default:
-			unavailable++
-		}
+		return strings.Compare(a.KeyString(), b.KeyString())
+	})
+	var over, unavailable, pinned int
+	if used >= p.quota {
+		over = len(order) // kept: pinned once the operator raises the quota
+		order = nil
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(pinParallel)
+	for _, c := range order {
+		g.Go(func() error {
+			pctx, cancel := context.WithTimeout(gctx, pinTimeout)
+			err := p.store.Pin(pctx, c, "chain:"+c.String())
+			cancel()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				pinned++
+				delete(todo, c)
+				p.mu.Lock()
+				p.stats.Pinned++
+				p.mu.Unlock()
+			case errors.Is(err, ipfs.ErrCorruptBlock):
+				p.log.Warn("pinner: refusing", "cid", c, "err", err)
+				delete(todo, c)
+			default:
+				unavailable++
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if ctx.Err() != nil {
+		return
 	}
 	for len(todo) > pinMaxRetries {
 		for c := range todo {

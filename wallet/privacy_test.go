@@ -14,6 +14,7 @@ import (
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/ledger"
 	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/fhir"
 )
 
 // needles collects, from Synthea NDJSON files, what must never appear in
@@ -150,9 +151,36 @@ func TestPrivacyNoPlaintextOnChainOrClinic(t *testing.T) {
 	if _, err := doctor.ReadShared(ctx, shared[0]); err != nil { // the flow works: this is a real share
 		t.Fatal(err)
 	}
-	waitFor(t, 120*time.Second, "the clinic pinning every shared ciphertext and the capsule", func() bool {
+	// An emergency summary (names, allergies, medications, conditions) is
+	// authorised and opened: its ciphertext, the sealed shares and the
+	// released share reach the clinic too.
+	if err := patient.Ledger().WaitFor(ctx, func(ledger.Tip) bool {
+		_, err := patient.Ledger().State().ClinicIdentity(clinic.ChainKey())
+		return err == nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := patient.AuthorizeEmergency(ctx, fhir.EmergencyExtras{BloodGroup: "A-", ContactName: "Kin Privacy", ContactPhone: "+1 555 0199"}); err != nil {
+		t.Fatal(err)
+	}
+	secrets["Kin Privacy"] = true
+	if err := doctor.Ledger().WaitFor(ctx, func(ledger.Tip) bool {
+		_, err := doctor.Ledger().State().EmergencyAuthorization(patient.ChainKey())
+		return err == nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	access, err := doctor.OpenEmergency(ctx, patient.ChainKey(), chain.PurposeBTG, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if summary, err := doctor.EmergencySummary(ctx, access); err != nil || !bytes.Contains(summary, []byte("Kin Privacy")) {
+		t.Fatalf("emergency summary: %v", err)
+	}
+	// (The released share the clinic made itself, pinned as it made it.)
+	waitFor(t, 120*time.Second, "the clinic pinning every shared ciphertext, the capsule and the emergency summary and shares", func() bool {
 		st, _ := clinic.ChainStatus()
-		return st.Pinning != nil && st.Pinning.Pinned >= want+1
+		return st.Pinning != nil && st.Pinning.Pinned >= want+1+2
 	})
 	// Every block of the chain, as encoded.
 	var dump bytes.Buffer
