@@ -82,8 +82,19 @@ func runJoin(ctx context.Context, env *cli, args []string) error {
 
 // openOnChain opens the wallet as a node of the chain it joined, dials the
 // member nodes and syncs. While the command runs, the wallet seals if its
-// key is a signer, so that a clinic can act with its node stopped.
+// key is a signer, so that a clinic can act with its node stopped. Once
+// synced it warns, on standard error, of emergency accesses to the owner's
+// summary not yet acknowledged with 'healthwallet alerts'.
 func (env *cli) openOnChain(ctx context.Context) (w *wallet.Wallet, done func(), err error) {
+	if w, done, err = env.openOnChainQuiet(ctx); err != nil {
+		return nil, nil, err
+	}
+	env.warnEmergencyAlerts(ctx, w)
+	return w, done, nil
+}
+
+// openOnChainQuiet is openOnChain without the emergency warning.
+func (env *cli) openOnChainQuiet(ctx context.Context) (w *wallet.Wallet, done func(), err error) {
 	g, err := chain.LoadGenesis(filepath.Join(env.dataDir, genesisFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("this wallet has not joined a chain: run healthwallet join first")
@@ -271,8 +282,10 @@ func runApprove(ctx context.Context, env *cli, args []string) error {
 	fs.Var(&cats, "category", "share only this category (repeat; default: what was asked)")
 	fs.Var(&recs, "record", "share only this record (repeat)")
 	days := fs.Float64("days", 0, "share for fewer days than asked")
+	write := fs.Bool("write", false, "also let the clinician add records in the scope (lab results, notes)")
 	return answer(ctx, env, fs, "the request ID", args, func(w *wallet.Wallet, req chain.Hash) error {
-		grant, err := w.Approve(ctx, req, wallet.Approval{Categories: cats, RecordIDs: recs, Duration: time.Duration(*days * 24 * float64(time.Hour))})
+		grant, err := w.Approve(ctx, req, wallet.Approval{Categories: cats, RecordIDs: recs,
+			Duration: time.Duration(*days * 24 * float64(time.Hour)), Write: *write})
 		if err == nil {
 			fmt.Fprintln(env.stdout, grant)
 		}
@@ -285,7 +298,81 @@ func runDecline(ctx context.Context, env *cli, args []string) error {
 }
 
 func runRevoke(ctx context.Context, env *cli, args []string) error {
-	return answer(ctx, env, env.flags("revoke"), "one ID", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Revoke(ctx, h) })
+	err := answer(ctx, env, env.flags("revoke"), "the grant ID", args, func(w *wallet.Wallet, h chain.Hash) error { return w.Revoke(ctx, h) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "Revoked. The clinician can open nothing more under this grant; what they already read cannot be recalled.")
+	return nil
+}
+
+// runGrant gives a registered clinician access the patient was not asked
+// for: to read records, to add records, or both.
+func runGrant(ctx context.Context, env *cli, args []string) error {
+	fs := env.flags("grant")
+	to := fs.String("to", "", "the clinician's Health Wallet `ID`")
+	cats := fs.String("categories", "", "comma-separated record `categories`: conditions, medications, allergies, observations, …")
+	recs := fs.String("records", "", "comma-separated record `IDs`")
+	purposeName := fs.String("purpose", "TREAT", "HL7 PurposeOfUse code")
+	days := fs.Float64("days", 0, "how long the grant lasts, in days (default 30)")
+	duration := fs.Duration("duration", 0, "how long the grant lasts, as a `duration` (2h, 90m), instead of --days")
+	write := fs.Bool("write", false, "also let the clinician add records in the scope (lab results, notes)")
+	noRead := fs.Bool("no-read", false, "share no records: with --write, the clinician may only add")
+	rest, err := env.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	id, err := identity.ParseID(*to)
+	if err != nil {
+		return usageError{"give --to with the clinician's Health Wallet ID"}
+	}
+	spec := wallet.GrantSpec{Clinician: id, Categories: splitList(*cats), RecordIDs: splitList(*recs), Read: !*noRead, Write: *write}
+	if len(spec.Categories) == 0 && len(spec.RecordIDs) == 0 {
+		return usageError{"give --categories or --records"}
+	}
+	if !spec.Read && !spec.Write {
+		return usageError{"with --no-read, give --write: the grant must allow something"}
+	}
+	switch {
+	case *days > 0 && *duration > 0:
+		return usageError{"give --days or --duration, not both"}
+	case *days < 0 || *duration < 0:
+		return usageError{"the grant's length must be positive"}
+	case *duration > 0:
+		spec.Duration = *duration
+	case *days > 0:
+		spec.Duration = time.Duration(*days * 24 * float64(time.Hour))
+	default:
+		spec.Duration = 30 * 24 * time.Hour
+	}
+	if spec.Purpose, err = chain.ParsePurpose(*purposeName); err != nil {
+		return err
+	}
+	w, done, err := env.openOnChain(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	grant, err := w.Grant(ctx, spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, grant)
+	return settle(ctx, env, w)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // answer parses fs and the one ID argument, opens the wallet on its chain,
