@@ -12,7 +12,6 @@ import (
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/ledger"
-	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -36,63 +35,6 @@ const (
 
 // The helpers below are consortium, onChain (chain_test.go) and waitFor
 // (access_test.go) for a benchmark: those take a *testing.T.
-
-// approvalConsortium is consortium (chain_test.go) for a benchmark, with
-// the genesis's block period given: it creates a wallet per name, offline,
-// and a genesis whose signers are those named in signers.
-func approvalConsortium(tb testing.TB, chainID string, names, signers []string, period uint64) (map[string]string, *chain.Genesis) {
-	tb.Helper()
-	dirs := map[string]string{}
-	keys := map[chain.PublicKey]string{}
-	for _, name := range names {
-		dirs[name] = tb.TempDir()
-		w, _, err := wallet.Create(dirs[name], []byte(passphrase), testOpts)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, s := range signers {
-			if s == name {
-				keys[w.ChainKey()] = name
-			}
-		}
-		if err := w.Close(); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	g := chain.NewGenesis(chainID, time.Now().Add(-time.Hour), keys)
-	g.Period = period
-	if err := g.Validate(); err != nil {
-		tb.Fatal(err)
-	}
-	return dirs, g
-}
-
-// approvalOnChain is onChain (chain_test.go) for a benchmark: it reopens a
-// wallet directory as a full node of g on loopback.
-func approvalOnChain(tb testing.TB, dir string, g *chain.Genesis, pinQuota int64) *wallet.Wallet {
-	tb.Helper()
-	opts := testOpts
-	opts.Network = &ipfs.Config{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}
-	opts.Chain = &wallet.ChainConfig{Genesis: g, SyncInterval: 500 * time.Millisecond, PinQuota: pinQuota}
-	w, err := wallet.Open(dir, []byte(passphrase), opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return w
-}
-
-// approvalWait is waitFor (access_test.go) for a benchmark: it polls cond
-// every few milliseconds until it holds, failing after d.
-func approvalWait(tb testing.TB, d time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // approvalObservations returns n FHIR Observations, one NDJSON line each,
 // every one carrying about textBytes of note text (different per record:
@@ -158,15 +100,16 @@ func BenchmarkApprovalToRead(b *testing.B) {
 	}
 
 	names := []string{"clinic-a", "clinic-b", "doctor", "patient"}
-	dirs, g := approvalConsortium(b, "hw-bench-approval", names, []string{"clinic-a", "clinic-b"}, approvalPeriod)
+	dirs, g := consortium(b, "hw-bench-approval", names, []string{"clinic-a", "clinic-b"})
+	g.Period = approvalPeriod
 	step("created %d wallets; genesis period %d s, %d signers", len(names), g.Period, len(g.Signers))
-	clinicA := approvalOnChain(b, dirs["clinic-a"], g, 1<<30)
+	clinicA := onChain(b, dirs["clinic-a"], g, 1<<30)
 	defer clinicA.Close()
-	clinicB := approvalOnChain(b, dirs["clinic-b"], g, 0)
+	clinicB := onChain(b, dirs["clinic-b"], g, 0)
 	defer clinicB.Close()
-	doctor := approvalOnChain(b, dirs["doctor"], g, 0)
+	doctor := onChain(b, dirs["doctor"], g, 0)
 	defer doctor.Close()
-	patient := approvalOnChain(b, dirs["patient"], g, 0)
+	patient := onChain(b, dirs["patient"], g, 0)
 	defer patient.Close()
 	step("opened the wallets on the chain")
 
@@ -308,7 +251,7 @@ func BenchmarkApprovalToRead(b *testing.B) {
 
 		var shared []wallet.SharedRecord
 		var sharedErr error
-		approvalWait(b, approvalStepTimeout, "the doctor seeing the shared records", func() bool {
+		waitFor(b, approvalStepTimeout, "the doctor seeing the shared records", func() bool {
 			shared, sharedErr = doctor.Shared(ctx, patient.ChainKey())
 			return sharedErr == nil && len(shared) == approvalRecords
 		})

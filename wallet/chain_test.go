@@ -17,7 +17,7 @@ import (
 
 // onChain reopens a wallet directory as a full node of the chain g on
 // loopback.
-func onChain(t *testing.T, dir string, g *chain.Genesis, pinQuota int64) *wallet.Wallet {
+func onChain(t testing.TB, dir string, g *chain.Genesis, pinQuota int64) *wallet.Wallet {
 	t.Helper()
 	opts := testOpts
 	opts.Network = &ipfs.Config{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}
@@ -32,7 +32,7 @@ func onChain(t *testing.T, dir string, g *chain.Genesis, pinQuota int64) *wallet
 // consortium creates a wallet per name (each offline: not on any chain)
 // and a genesis, with a 1 s period, whose signers are the wallets named in
 // signers. It returns the wallets' directories.
-func consortium(t *testing.T, chainID string, names, signers []string) (map[string]string, *chain.Genesis) {
+func consortium(t testing.TB, chainID string, names, signers []string) (map[string]string, *chain.Genesis) {
 	t.Helper()
 	dirs := map[string]string{}
 	keys := map[chain.PublicKey]string{}
