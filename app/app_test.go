@@ -143,22 +143,59 @@ func TestCreateWalletFlow(t *testing.T) {
 	waitFor(t, "recovery phrase", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "24. ") })
 	})
-	var created *wallet.Wallet
-	onUI(func() { created = u.Wallet() })
-	if created == nil {
-		t.Fatal("no wallet after create")
-	}
-	words := strings.Fields(created.RecoveryPhrase())
-	if !hasLabel(u.Window(), func(s string) bool { return s == "1. "+words[0] }) {
-		t.Error("phrase screen does not show the wallet's first word")
+	words := make([]string, 24)
+	everything(u.Window(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			if n, w, ok := strings.Cut(l.Text, ". "); ok {
+				if i, err := strconv.Atoi(n); err == nil && i >= 1 && i <= 24 {
+					words[i-1] = w
+				}
+			}
+		}
+	})
+	if u.Wallet() != nil {
+		t.Fatal("the wallet is in use before its phrase was checked")
 	}
 	tap(t, u.Window(), "I have written them down")
-	tap(t, u.Window(), "Yes")
+
+	// Three words asked back: a wrong one is refused, the right ones pass.
+	var form *widget.Form
+	waitFor(t, "phrase check", func() bool {
+		everything(u.Window(), func(o fyne.CanvasObject) {
+			if f, ok := o.(*widget.Form); ok && len(f.Items) == 3 && strings.HasPrefix(f.Items[0].Text, "Word ") {
+				form = f
+			}
+		})
+		return form != nil
+	})
+	answers := make([]string, 3)
+	for i, it := range form.Items {
+		n, err := strconv.Atoi(strings.TrimPrefix(it.Text, "Word "))
+		if err != nil || n < 1 || n > 24 {
+			t.Fatalf("asks for %q", it.Text)
+		}
+		answers[i] = words[n-1]
+	}
+	for i, it := range form.Items {
+		typeInto(it.Widget.(*widget.Entry), answers[i])
+	}
+	typeInto(form.Items[1].Widget.(*widget.Entry), "notaword")
+	tap(t, u.Window(), "Check")
+	waitFor(t, "refusal of a wrong word", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "is not right") })
+	})
+	typeInto(form.Items[1].Widget.(*widget.Entry), " "+strings.ToUpper(answers[1])+" ")
+	tap(t, u.Window(), "Check")
 	waitFor(t, "records screen", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return s == "0 records" })
 	})
 	if !wallet.Exists(dir) {
 		t.Fatal("wallet not on disk")
+	}
+	var created *wallet.Wallet
+	onUI(func() { created = u.Wallet() })
+	if created == nil || strings.Join(words, " ") != created.RecoveryPhrase() {
+		t.Fatal("the phrase shown is not the wallet's")
 	}
 }
 

@@ -27,7 +27,7 @@ type recordsView struct {
 	detail  *fyne.Container
 }
 
-func (u *UI) showRecords() {
+func (u *UI) recordsScreen() fyne.CanvasObject {
 	v := &recordsView{u: u}
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder("Search records")
@@ -61,15 +61,13 @@ func (u *UI) showRecords() {
 	toolbar := container.NewHBox(
 		widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), v.importDialog),
 		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), v.exportDialog),
-		widget.NewButtonWithIcon("My ID", theme.AccountIcon(), v.showID),
 		layout.NewSpacer(),
-		widget.NewButtonWithIcon("Lock", theme.LogoutIcon(), u.lock),
 	)
 	left := container.NewBorder(container.NewVBox(v.search, v.count), nil, nil, nil, v.list)
 	split := container.NewHSplit(left, v.detail)
 	split.Offset = 0.42
-	u.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, split))
 	v.reload()
+	return container.NewBorder(toolbar, nil, nil, nil, split)
 }
 
 func subtitle(r wallet.Record) string {
@@ -81,7 +79,7 @@ func subtitle(r wallet.Record) string {
 }
 
 func (v *recordsView) reload() {
-	w := v.u.wallet
+	w := v.u.Wallet()
 	if w == nil {
 		return
 	}
@@ -103,7 +101,7 @@ func (v *recordsView) reload() {
 
 // show renders one record: its catalog fields, then its content.
 func (v *recordsView) show(r wallet.Record) {
-	w := v.u.wallet
+	w := v.u.Wallet()
 	go func() {
 		var body string
 		if r.Kind == wallet.KindFHIR {
@@ -157,7 +155,7 @@ func (v *recordsView) importDialog() {
 
 // importFile imports one file with a progress bar and a report.
 func (v *recordsView) importFile(path string) {
-	w := v.u.wallet
+	w := v.u.Wallet()
 	bar := widget.NewProgressBar()
 	prog := dialog.NewCustomWithoutButtons("Importing "+shortName(path), bar, v.u.win)
 	prog.Show()
@@ -190,7 +188,7 @@ func shortName(path string) string {
 }
 
 func (v *recordsView) exportDialog() {
-	w := v.u.wallet
+	w := v.u.Wallet()
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil || wc == nil {
 			return
@@ -212,16 +210,4 @@ func (v *recordsView) exportDialog() {
 	}, v.u.win)
 	d.SetFileName("health-records.json")
 	d.Show()
-}
-
-func (v *recordsView) showID() {
-	id := v.u.wallet.ID().String()
-	entry := widget.NewEntry()
-	entry.SetText(id)
-	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-		v.u.app.Clipboard().SetContent(id)
-	})
-	dialog.ShowCustom("My Health Wallet ID", "Close", container.NewVBox(
-		widget.NewLabel("Give this ID to a clinician so they can ask you for access."),
-		container.NewBorder(nil, nil, nil, copyBtn, entry)), v.u.win)
 }

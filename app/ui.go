@@ -2,13 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"github.com/healthwallet/healthwallet/assets"
-
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -16,14 +15,16 @@ import (
 type Config struct {
 	DataDir string
 	Options wallet.Options
+	// StatusInterval is how often the status bar polls the chain; 0 means
+	// every second.
+	StatusInterval time.Duration
 }
 
 // UI is the main window and what it shows.
 type UI struct {
-	app    fyne.App
-	win    fyne.Window
-	cfg    Config
-	wallet *wallet.Wallet
+	app fyne.App
+	win fyne.Window
+	cfg Config
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -32,6 +33,12 @@ type UI struct {
 	// tests, whose driver runs it inline and so needs it serialised with
 	// the test's own reads of the widget tree.
 	do func(func())
+
+	mu   sync.Mutex
+	sess *session // nil while locked
+
+	main *mainView // the unlocked window's frame; nil while locked
+	idle *idleWatch
 }
 
 // New creates the main window; call Start (or ShowWallet) and then the
@@ -40,9 +47,11 @@ func New(a fyne.App, cfg Config) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{app: a, cfg: cfg, ctx: ctx, cancel: cancel, do: fyne.Do}
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	applyTheme(a)
 	u.win = a.NewWindow("Health Wallet")
-	u.win.Resize(fyne.NewSize(1024, 700))
+	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.SetOnClosed(u.close)
+	u.idle = newIdleWatch(u)
 	return u
 }
 
@@ -59,43 +68,68 @@ func (u *UI) Start() {
 	}
 }
 
-// ShowWallet shows an already unlocked wallet; the UI closes it on exit.
-func (u *UI) ShowWallet(w *wallet.Wallet) {
-	u.wallet = w
-	u.showRecords()
+// ShowWallet shows an already unlocked wallet; the UI closes it on lock or
+// exit. n is the network it is on, or nil.
+func (u *UI) ShowWallet(w *wallet.Wallet, n *wallet.Network) {
+	u.unlocked(w, n)
 }
 
 // Wallet returns the unlocked wallet, or nil.
-func (u *UI) Wallet() *wallet.Wallet { return u.wallet }
-
-func (u *UI) lock() {
-	if u.wallet != nil {
-		u.wallet.Close()
-		u.wallet = nil
+func (u *UI) Wallet() *wallet.Wallet {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.sess == nil {
+		return nil
 	}
+	return u.sess.w
+}
+
+// openOptions are the options to open the wallet with: on its network when
+// it joined one.
+func (u *UI) openOptions() (wallet.Options, *wallet.Network, error) {
+	n, err := wallet.LoadNetwork(u.cfg.DataDir)
+	if err != nil {
+		if err == wallet.ErrNotJoined {
+			return u.cfg.Options, nil, nil
+		}
+		return u.cfg.Options, nil, err
+	}
+	return n.Options(u.cfg.Options), &n, nil
+}
+
+// unlocked starts a session on w and shows the main window. Call it on the
+// UI goroutine.
+func (u *UI) unlocked(w *wallet.Wallet, n *wallet.Network) {
+	s := startSession(u, w, n)
+	u.mu.Lock()
+	u.sess = s
+	u.mu.Unlock()
+	u.showMain()
+	u.idle.start()
+}
+
+// lock closes the wallet and shows the unlock screen.
+func (u *UI) lock() {
+	u.endSession()
 	u.showUnlock()
 }
 
-func (u *UI) close() {
-	u.cancel()
-	if u.wallet != nil {
-		u.wallet.Close()
-		u.wallet = nil
+func (u *UI) endSession() {
+	u.idle.stop()
+	u.mu.Lock()
+	s := u.sess
+	u.sess = nil
+	u.mu.Unlock()
+	if u.main != nil {
+		u.main.close()
+		u.main = nil
+	}
+	if s != nil {
+		s.close()
 	}
 }
 
-// sentence turns an error into what a patient can read; the technical
-// detail stays available below it.
-func sentence(err error) string {
-	switch {
-	case errors.Is(err, wallet.ErrWrongPassphrase):
-		return "That passphrase is not right. Check it and try again."
-	case errors.Is(err, wallet.ErrLocked):
-		return "This wallet is already open in another Health Wallet window. Close that one first."
-	case errors.Is(err, wallet.ErrWeakPassphrase):
-		return fmt.Sprintf("Please choose a longer passphrase: at least %d characters.", wallet.MinPassphraseLen)
-	case errors.Is(err, wallet.ErrUnsupportedFile):
-		return "That file is not something Health Wallet can import: use FHIR JSON, a PDF or an image."
-	}
-	return "Something went wrong: " + err.Error()
+func (u *UI) close() {
+	u.endSession()
+	u.cancel()
 }

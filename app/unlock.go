@@ -22,7 +22,11 @@ func (u *UI) showUnlock() {
 		status.SetText("Unlocking…")
 		secret := []byte(pass.Text)
 		go func() {
-			w, err := wallet.Open(u.cfg.DataDir, secret, u.cfg.Options)
+			opts, n, err := u.openOptions()
+			var w *wallet.Wallet
+			if err == nil {
+				w, err = wallet.Open(u.cfg.DataDir, secret, opts)
+			}
 			clear(secret)
 			u.do(func() {
 				unlockBtn.Enable()
@@ -32,8 +36,7 @@ func (u *UI) showUnlock() {
 					u.win.Canvas().Focus(pass)
 					return
 				}
-				u.wallet = w
-				u.showRecords()
+				u.unlocked(w, n)
 			})
 		}()
 	}

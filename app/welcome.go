@@ -1,12 +1,14 @@
 package app
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,23 +24,43 @@ func (u *UI) showWelcome() {
 	create := widget.NewButton("Create a new wallet", u.showCreate)
 	create.Importance = widget.HighImportance
 	restore := widget.NewButton("Restore from a recovery phrase", u.showRestore)
-	u.win.SetContent(container.NewCenter(container.NewVBox(title, intro, layout.NewSpacer(), create, restore)))
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 220),
+		container.NewVBox(title, intro, layout.NewSpacer(), create, restore))))
 }
 
-func passphraseForm(pass, again *widget.Entry) *widget.Form {
+// passphraseForm is the pair of passphrase entries with a live strength
+// hint under them.
+func passphraseForm(pass, again *widget.Entry) (*widget.Form, *widget.Label) {
 	pass.Password = true
 	again.Password = true
-	pass.SetPlaceHolder("at least 8 characters; a few words is best")
+	pass.SetPlaceHolder(fmt.Sprintf("at least %d characters; a few words is best", wallet.MinPassphraseLen))
+	hint := widget.NewLabel("")
+	hint.Wrapping = fyne.TextWrapWord
+	strength := widget.NewProgressBar()
+	strength.Max = 4
+	strength.TextFormatter = func() string { return "" }
+	pass.OnChanged = func(s string) {
+		if s == "" {
+			hint.SetText("")
+			strength.SetValue(0)
+			return
+		}
+		score, text := wallet.PassphraseStrength(s)
+		strength.SetValue(float64(score))
+		hint.SetText(text)
+	}
 	return widget.NewForm(
 		widget.NewFormItem("Passphrase", pass),
+		widget.NewFormItem("Strength", container.NewVBox(strength, hint)),
 		widget.NewFormItem("Repeat it", again),
-	)
+	), hint
 }
 
 func (u *UI) showCreate() {
 	pass, again := widget.NewEntry(), widget.NewEntry()
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
+	form, _ := passphraseForm(pass, again)
 	var createBtn *widget.Button
 	createBtn = widget.NewButton("Create wallet", func() {
 		if pass.Text != again.Text {
@@ -50,6 +72,7 @@ func (u *UI) showCreate() {
 		secret := []byte(pass.Text)
 		go func() {
 			w, phrase, err := wallet.Create(u.cfg.DataDir, secret, u.cfg.Options)
+			clear(secret)
 			u.do(func() {
 				pass.SetText("")
 				again.SetText("")
@@ -58,42 +81,77 @@ func (u *UI) showCreate() {
 					status.SetText(sentence(err))
 					return
 				}
-				u.wallet = w
-				u.showPhrase(phrase)
+				u.showPhrase(w, phrase)
 			})
 		}()
 	})
 	createBtn.Importance = widget.HighImportance
 	back := widget.NewButton("Back", u.showWelcome)
-	u.win.SetContent(container.NewCenter(container.NewVBox(
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), container.NewVBox(
 		widget.NewLabelWithStyle("Create a new wallet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("The passphrase unlocks the wallet on this computer."),
-		passphraseForm(pass, again), status,
+		form, status,
 		container.NewHBox(back, layout.NewSpacer(), createBtn),
-	)))
+	))))
+	u.win.Canvas().Focus(pass)
 }
 
-// showPhrase shows the recovery phrase once, then the records.
-func (u *UI) showPhrase(phrase string) {
+// showPhrase shows the recovery phrase once, then asks three of its words
+// back before the wallet is used.
+func (u *UI) showPhrase(w *wallet.Wallet, phrase string) {
 	words := strings.Fields(phrase)
 	grid := container.NewGridWithColumns(4)
-	for i, w := range words {
-		grid.Add(widget.NewLabelWithStyle(strconv.Itoa(i+1)+". "+w, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+	for i, word := range words {
+		grid.Add(widget.NewLabelWithStyle(strconv.Itoa(i+1)+". "+word, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
 	}
 	note := widget.NewLabel("Write these 24 words down, in order, and keep them somewhere safe and offline. " +
 		"They are the only way to restore your wallet if this computer or your passphrase is lost, and anyone who has them can read your records.")
 	note.Wrapping = fyne.TextWrapWord
-	done := widget.NewButton("I have written them down", func() {
-		dialog.ShowConfirm("Recovery phrase", "Have you written all 24 words down? They will not be shown again unless you ask for them.", func(ok bool) {
-			if ok {
-				u.showRecords()
-			}
-		}, u.win)
-	})
+	done := widget.NewButton("I have written them down", func() { u.showPhraseCheck(w, words) })
 	done.Importance = widget.HighImportance
 	u.win.SetContent(container.NewBorder(
 		widget.NewLabelWithStyle("Your recovery phrase", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewVBox(note, done), nil, nil, container.NewPadded(grid)))
+}
+
+// phraseCheckPositions picks three distinct word positions (0-based,
+// ascending) to ask back.
+func phraseCheckPositions(n int) []int {
+	out := rand.Perm(n)[:3] // which words are asked is no secret
+	slices.Sort(out)
+	return out
+}
+
+// showPhraseCheck asks for three words of the phrase, so that a phrase not
+// written down is noticed now rather than on the day it is needed.
+func (u *UI) showPhraseCheck(w *wallet.Wallet, words []string) {
+	pos := phraseCheckPositions(len(words))
+	form := widget.NewForm()
+	var inputs []*widget.Entry
+	for _, p := range pos {
+		e := widget.NewEntry()
+		inputs = append(inputs, e)
+		form.Append(fmt.Sprintf("Word %d", p+1), e)
+	}
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	check := widget.NewButton("Check", func() {
+		for i, p := range pos {
+			if strings.ToLower(strings.TrimSpace(inputs[i].Text)) != words[p] {
+				status.SetText(fmt.Sprintf("Word %d is not right. Look at what you wrote down, or go back to the phrase.", p+1))
+				return
+			}
+		}
+		clear(words)
+		u.unlocked(w, nil)
+	})
+	check.Importance = widget.HighImportance
+	back := widget.NewButton("Show the phrase again", func() { u.showPhrase(w, strings.Join(words, " ")) })
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 300), container.NewVBox(
+		widget.NewLabelWithStyle("Check your recovery phrase", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel("Type these words from what you wrote down."),
+		form, status, container.NewHBox(back, layout.NewSpacer(), check)))))
+	u.win.Canvas().Focus(inputs[0])
 }
 
 func (u *UI) showRestore() {
@@ -103,6 +161,7 @@ func (u *UI) showRestore() {
 	pass, again := widget.NewEntry(), widget.NewEntry()
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
+	form, _ := passphraseForm(pass, again)
 	var restoreBtn *widget.Button
 	restoreBtn = widget.NewButton("Restore wallet", func() {
 		if pass.Text != again.Text {
@@ -114,6 +173,7 @@ func (u *UI) showRestore() {
 		words, secret := phrase.Text, []byte(pass.Text)
 		go func() {
 			w, err := wallet.Restore(u.cfg.DataDir, words, secret, u.cfg.Options)
+			clear(secret)
 			u.do(func() {
 				restoreBtn.Enable()
 				if err != nil {
@@ -123,17 +183,15 @@ func (u *UI) showRestore() {
 				pass.SetText("")
 				again.SetText("")
 				phrase.SetText("")
-				u.wallet = w
-				u.showRecords()
+				u.unlocked(w, nil)
 			})
 		}()
 	})
 	restoreBtn.Importance = widget.HighImportance
-	form := passphraseForm(pass, again)
 	form.Items = append([]*widget.FormItem{widget.NewFormItem("Recovery phrase", phrase)}, form.Items...)
 	u.win.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("Restore a wallet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWrap(fyne.NewSize(560, 320), form), status,
+		container.NewGridWrap(fyne.NewSize(560, 360), form), status,
 		container.NewHBox(widget.NewButton("Back", u.showWelcome), layout.NewSpacer(), restoreBtn),
 	)))
 }

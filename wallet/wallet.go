@@ -269,3 +269,15 @@ func (w *Wallet) Close() error {
 	errs = append(errs, w.store.Close(), w.catalog.Close(), w.lock.Unlock())
 	return errors.Join(errs...)
 }
+
+// CheckPassphrase reports whether passphrase opens this wallet's keystore
+// (ErrWrongPassphrase if not), for confirming who is at an unlocked window
+// before showing its secrets.
+func (w *Wallet) CheckPassphrase(passphrase []byte) error {
+	secret, err := keystore.Load(filepath.Join(w.dir, keystoreFile), normalizePassphrase(passphrase))
+	clear(secret)
+	if errors.Is(err, keystore.ErrWrongPassphrase) {
+		return ErrWrongPassphrase
+	}
+	return err
+}

@@ -4,41 +4,26 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
-	"github.com/healthwallet/healthwallet/internal/atomicfile"
-	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/identity"
 )
 
-// networkFile holds how a wallet reaches its consortium (written by join).
-const (
-	networkFile = "network.json"
-	genesisFile = "genesis.json"
-	swarmFile   = "swarm.key"
-)
-
-// network is networkFile's content, version 1.
-type network struct {
-	Version int      `json:"version"`
-	Peers   []string `json:"peers"`
-	Listen  []string `json:"listen,omitempty"`
-}
-
 // runJoin records the consortium a wallet belongs to: its genesis, member
-// nodes and swarm key. Commands that use the chain read it.
+// nodes and swarm key, from an invite or from the separate files. Commands
+// that use the chain read it.
 func runJoin(ctx context.Context, env *cli, args []string) error {
 	fs := env.flags("join")
+	invite := fs.String("invite", "", "an invite `file` from a clinic (or - for standard input)")
 	genesisPath := fs.String("genesis", "", "the consortium's genesis `file`")
 	var peers, listen repeated
 	fs.Var(&peers, "peer", "a member node's multiaddr ending in /p2p/ID (repeat)")
@@ -47,36 +32,42 @@ func runJoin(ctx context.Context, env *cli, args []string) error {
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
-	if *genesisPath == "" || len(peers) == 0 {
-		return usageError{"give --genesis FILE and at least one --peer"}
-	}
-	if !wallet.Exists(env.dataDir) {
-		return fmt.Errorf("%s: %w", env.dataDir, wallet.ErrNoWallet)
-	}
-	g, err := chain.LoadGenesis(*genesisPath)
-	if err != nil {
-		return err
-	}
-	if err := g.Save(filepath.Join(env.dataDir, genesisFile)); err != nil {
-		return err
-	}
-	if *swarmKey != "" {
-		b, err := os.ReadFile(*swarmKey)
+	var n wallet.Network
+	switch {
+	case *invite != "":
+		var b []byte
+		var err error
+		if *invite == "-" {
+			b, err = io.ReadAll(io.LimitReader(env.stdin, wallet.MaxInviteSize+1))
+		} else {
+			b, err = os.ReadFile(*invite)
+		}
 		if err != nil {
 			return err
 		}
-		if _, err := ipfs.ParseSwarmKey(b); err != nil {
+		if n, err = wallet.ParseInvite(string(b)); err != nil {
+			return fmt.Errorf("%s: %w", *invite, err)
+		}
+		n.Peers = append(n.Peers, peers...)
+	case *genesisPath != "" && len(peers) > 0:
+		g, err := chain.LoadGenesis(*genesisPath)
+		if err != nil {
 			return err
 		}
-		if err := atomicfile.WriteFile(filepath.Join(env.dataDir, swarmFile), b, 0o600); err != nil {
-			return err
+		n = wallet.Network{Genesis: g, Peers: peers}
+		if *swarmKey != "" {
+			if n.SwarmKey, err = os.ReadFile(*swarmKey); err != nil {
+				return err
+			}
 		}
+	default:
+		return usageError{"give --invite FILE, or --genesis FILE and at least one --peer"}
 	}
-	b, _ := json.MarshalIndent(network{Version: 1, Peers: peers, Listen: listen}, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(env.dataDir, networkFile), append(b, '\n'), 0o600); err != nil {
+	n.Listen = listen
+	if err := wallet.Join(env.dataDir, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "Joined chain %s (%d member nodes)\n", g.ChainID, len(peers))
+	fmt.Fprintf(env.stdout, "Joined chain %s (%d member nodes)\n", n.Genesis.ChainID, len(n.Peers))
 	return nil
 }
 
@@ -95,49 +86,23 @@ func (env *cli) openOnChain(ctx context.Context) (w *wallet.Wallet, done func(),
 
 // openOnChainQuiet is openOnChain without the emergency warning.
 func (env *cli) openOnChainQuiet(ctx context.Context) (w *wallet.Wallet, done func(), err error) {
-	g, err := chain.LoadGenesis(filepath.Join(env.dataDir, genesisFile))
-	if errors.Is(err, os.ErrNotExist) {
+	n, err := wallet.LoadNetwork(env.dataDir)
+	if errors.Is(err, wallet.ErrNotJoined) {
 		return nil, nil, fmt.Errorf("this wallet has not joined a chain: run healthwallet join first")
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	var nw network
-	b, err := os.ReadFile(filepath.Join(env.dataDir, networkFile))
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := json.Unmarshal(b, &nw); err != nil || nw.Version != 1 {
-		return nil, nil, fmt.Errorf("%s: not a version 1 network file: %v", networkFile, err)
-	}
-	netCfg := &ipfs.Config{ListenAddrs: nw.Listen, Peers: nw.Peers}
-	if len(netCfg.ListenAddrs) == 0 {
-		netCfg.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0"}
-	}
-	if key, err := os.ReadFile(filepath.Join(env.dataDir, swarmFile)); err == nil {
-		netCfg.SwarmKey = key
-	}
 	pass, err := env.passphrase("Passphrase: ")
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := walletOptions
-	opts.Network = netCfg
-	opts.Chain = &wallet.ChainConfig{Genesis: g}
-	if w, err = wallet.Open(env.dataDir, pass, opts); err != nil {
+	if w, err = wallet.Open(env.dataDir, pass, n.Options(walletOptions)); err != nil {
 		return nil, nil, err
 	}
-	connected := 0
-	for _, p := range nw.Peers {
-		if err := w.ConnectPeer(ctx, p); err != nil {
-			fmt.Fprintf(env.stderr, "member node %s: %v\n", p, err)
-			continue
-		}
-		connected++
-	}
-	if connected == 0 {
+	if _, err := w.ConnectMembers(ctx, n.Peers); err != nil {
 		w.Close()
-		return nil, nil, fmt.Errorf("no member node reachable")
+		return nil, nil, err
 	}
 	sctx, stop := context.WithCancel(ctx)
 	sealer := make(chan struct{})

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/internal/atomicfile"
 	"github.com/healthwallet/healthwallet/ipfs"
+	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/identity"
 )
 
@@ -19,10 +21,55 @@ func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(s string) error { *r = append(*r, s); return nil }
 
 func runChain(ctx context.Context, env *cli, args []string) error {
-	if len(args) == 0 || args[0] != "init" {
-		return usageError{"the chain subcommand is: init"}
+	if len(args) > 0 {
+		switch args[0] {
+		case "init":
+			return runChainInit(ctx, env, args[1:])
+		case "invite":
+			return runChainInvite(ctx, env, args[1:])
+		}
 	}
-	return runChainInit(ctx, env, args[1:])
+	return usageError{"the chain subcommands are: init, invite"}
+}
+
+// runChainInvite writes the invite code that patients and clinicians join
+// with: the genesis, member nodes and swarm key in one line.
+func runChainInvite(_ context.Context, env *cli, args []string) error {
+	fs := env.flags("chain invite")
+	genesisPath := fs.String("genesis", "", "the consortium's genesis `file`")
+	var peers repeated
+	fs.Var(&peers, "peer", "a member node's multiaddr ending in /p2p/ID (repeat)")
+	swarmKey := fs.String("swarm-key", "", "the consortium's swarm key `file`")
+	out := fs.String("out", "", "write the invite to `file` instead of standard output")
+	if _, err := env.parse(fs, args); err != nil {
+		return err
+	}
+	if *genesisPath == "" || len(peers) == 0 {
+		return usageError{"give --genesis FILE and at least one --peer"}
+	}
+	g, err := chain.LoadGenesis(*genesisPath)
+	if err != nil {
+		return err
+	}
+	n := wallet.Network{Genesis: g, Peers: peers}
+	if *swarmKey != "" {
+		if n.SwarmKey, err = os.ReadFile(*swarmKey); err != nil {
+			return err
+		}
+	}
+	code, err := n.Invite()
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		fmt.Fprintln(env.stdout, code)
+		return nil
+	}
+	if err := atomicfile.WriteFile(*out, []byte(code+"\n"), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "Wrote %s: give it only to members (it holds the swarm key)\n", *out)
+	return nil
 }
 
 // runChainInit writes a new consortium's genesis file, and optionally its

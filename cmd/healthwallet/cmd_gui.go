@@ -61,7 +61,7 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		return nil
 	}
 	ui := hwapp.New(fyneapp.NewWithID(appID), hwapp.Config{DataDir: *dir})
-	ui.ShowWallet(w)
+	ui.ShowWallet(w, nil)
 	ui.Window().ShowAndRun()
 	return nil
 }

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/identity"
+)
+
+// sentence turns an error into what a patient can read; the technical
+// detail stays available beside it (see showError).
+func sentence(err error) string {
+	switch {
+	case errors.Is(err, wallet.ErrWrongPassphrase):
+		return "That passphrase is not right. Check it and try again."
+	case errors.Is(err, wallet.ErrLocked):
+		return "This wallet is already open in another Health Wallet window. Close that one first."
+	case errors.Is(err, wallet.ErrWeakPassphrase):
+		return fmt.Sprintf("Please choose a longer passphrase: at least %d characters.", wallet.MinPassphraseLen)
+	case errors.Is(err, wallet.ErrUnsupportedFile):
+		return "That file is not something Health Wallet can import: use FHIR JSON, a PDF or an image."
+	case errors.Is(err, wallet.ErrNoChain), errors.Is(err, wallet.ErrNotJoined):
+		return "This wallet is not on a network yet. Join one from Settings with the invite your clinic gave you."
+	case errors.Is(err, wallet.ErrBadInvite):
+		return "That is not a Health Wallet invite. Ask your clinic for the invite code or file again."
+	case errors.Is(err, wallet.ErrAccessEnded):
+		return "This access has ended: the patient revoked it or it expired."
+	case errors.Is(err, identity.ErrInvalidPhrase):
+		return "Those words are not a valid recovery phrase. Check each word and their order."
+	case errors.Is(err, wallet.ErrWalletExists):
+		return "There is already a wallet here."
+	}
+	return "Something went wrong: " + err.Error()
+}
+
+// showError shows err as a sentence, with the technical detail one click
+// away.
+func (u *UI) showError(title string, err error) {
+	msg := widget.NewLabel(sentence(err))
+	msg.Wrapping = fyne.TextWrapWord
+	detail := widget.NewLabel(err.Error())
+	detail.Wrapping = fyne.TextWrapBreak
+	detail.TextStyle = fyne.TextStyle{Monospace: true}
+	details := widget.NewAccordion(widget.NewAccordionItem("Details", detail))
+	d := dialog.NewCustom(title, "Close", container.NewVBox(msg, details), u.win)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+)
+
+// section is one entry of the main window's navigation.
+type section struct {
+	name  string
+	icon  fyne.Resource
+	build func() fyne.CanvasObject
+}
+
+// mainView is the unlocked window's frame: navigation on the left, the
+// chosen section, and the status bar.
+type mainView struct {
+	u        *UI
+	tabs     *container.AppTabs
+	sections []section
+	built    []bool
+	status   *statusBar
+	roles    string // the role set the tabs were built for
+}
+
+// sections are the screens this wallet's roles call for: every wallet is a
+// patient's; a registered clinician also gets Patients, and a clinic (a
+// signer, or anyone who turned on the clinic tools) gets Clinic.
+func (u *UI) sections(v chainView) []section {
+	s := []section{
+		{"Records", theme.DocumentIcon(), u.recordsScreen},
+		{"Sharing", theme.MailComposeIcon(), u.sharingScreen},
+		{"Activity", theme.HistoryIcon(), u.activityScreen},
+		{"My ID", theme.AccountIcon(), u.myIDScreen},
+	}
+	if v.Roles.Clinician != nil {
+		s = append(s, section{"Patients", theme.SearchIcon(), u.patientsScreen})
+	}
+	if v.Roles.Signer || u.clinicTools() {
+		s = append(s, section{"Clinic", theme.ComputerIcon(), u.clinicScreen})
+	}
+	return append(s, section{"Settings", theme.SettingsIcon(), u.settingsScreen})
+}
+
+func roleKey(v chainView) string {
+	k := "p"
+	if v.Roles.Clinician != nil {
+		k += "c"
+	}
+	if v.Roles.Signer {
+		k += "s"
+	}
+	return k
+}
+
+// showMain shows the unlocked window.
+func (u *UI) showMain() {
+	m := &mainView{u: u}
+	u.main = m
+	m.status = newStatusBar(u)
+	m.tabs = container.NewAppTabs()
+	m.tabs.SetTabLocation(container.TabLocationLeading)
+	sess := u.session()
+	m.rebuild(sess.view())
+	u.win.SetContent(container.NewStack(newActivityLayer(u.idle),
+		container.NewBorder(nil, m.status.bar, nil, nil, m.tabs)))
+	sess.watch(func(v chainView) {
+		u.do(func() {
+			if u.main != m {
+				return
+			}
+			m.status.update(v)
+			if roleKey(v)+u.toolsKey() != m.roles {
+				m.rebuild(v)
+			}
+		})
+	})
+}
+
+func (u *UI) toolsKey() string {
+	if u.clinicTools() {
+		return "+tools"
+	}
+	return ""
+}
+
+// rebuild lays out the tabs for the roles in v, keeping the selected one.
+// A screen is built when first shown, so unlocking stays quick.
+func (m *mainView) rebuild(v chainView) {
+	selected := m.selected()
+	m.roles = roleKey(v) + m.u.toolsKey()
+	m.sections = m.u.sections(v)
+	m.built = make([]bool, len(m.sections))
+	items := make([]*container.TabItem, len(m.sections))
+	for i, s := range m.sections {
+		items[i] = container.NewTabItemWithIcon(s.name, s.icon, container.NewStack())
+	}
+	m.tabs.OnSelected = nil
+	m.tabs.SetItems(items)
+	m.tabs.OnSelected = func(*container.TabItem) {
+		m.u.idle.touch()
+		m.ensureBuilt(m.tabs.SelectedIndex())
+	}
+	if !m.show(selected) {
+		m.tabs.SelectIndex(0)
+		m.ensureBuilt(0)
+	}
+}
+
+func (m *mainView) ensureBuilt(i int) {
+	if i < 0 || i >= len(m.sections) || m.built[i] {
+		return
+	}
+	m.built[i] = true
+	box := m.tabs.Items[i].Content.(*fyne.Container)
+	box.Objects = []fyne.CanvasObject{m.sections[i].build()}
+	box.Refresh()
+}
+
+// selected is the name of the shown section.
+func (m *mainView) selected() string {
+	if i := m.tabs.SelectedIndex(); i >= 0 && i < len(m.sections) {
+		return m.sections[i].name
+	}
+	return ""
+}
+
+// show selects the named section, if this wallet has it.
+func (m *mainView) show(name string) bool {
+	for i, s := range m.sections {
+		if s.name == name {
+			m.tabs.SelectIndex(i)
+			m.ensureBuilt(i)
+			return true
+		}
+	}
+	return false
+}
+
+// badge marks a section as having n new things (0 clears the mark).
+func (m *mainView) badge(name string, n int) {
+	for i, s := range m.sections {
+		if s.name != name {
+			continue
+		}
+		text := s.name
+		if n > 0 {
+			text = fmt.Sprintf("%s (%d)", s.name, n)
+		}
+		if m.tabs.Items[i].Text != text {
+			m.tabs.Items[i].Text = text
+			m.tabs.Refresh()
+		}
+	}
+}
+
+func (m *mainView) close() {}
+
+// session is the current session; only valid while unlocked.
+func (u *UI) session() *session {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.sess
+}
