@@ -30,10 +30,25 @@ func onUI(f func()) {
 	f()
 }
 
+// uiQueue runs the UI's background updates one at a time, in order, on
+// one goroutine, as the real driver's fyne.Do does: queued, so that a
+// goroutine reporting to the UI never waits on the test's own UI calls.
+var uiQueue = func() chan func() {
+	q := make(chan func(), 1<<16)
+	go func() {
+		for f := range q {
+			onUI(f)
+		}
+	}()
+	return q
+}()
+
+func queueUI(f func()) { uiQueue <- f }
+
 func newTestUI(t *testing.T, dir string) *UI {
 	a := test.NewTempApp(t)
 	u := New(a, Config{DataDir: dir, Options: testOpts})
-	u.do = onUI
+	u.do = queueUI
 	t.Cleanup(func() { onUI(u.Window().Close) })
 	onUI(u.Start)
 	return u

@@ -82,12 +82,18 @@ func (s *session) connect(ctx context.Context) {
 	}
 }
 
-// poll refreshes the chain view and tells the watchers when it changed.
+// poll refreshes the chain view and tells the watchers when the head, the
+// peers, the connection or the wallet's roles changed.
 func (s *session) poll(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var last ledger.Tip
-	var lastPeers int
+	type seen struct {
+		head      ledger.Tip
+		peers     int
+		connected bool
+		roles     string
+	}
+	var last seen
 	first := true
 	for {
 		st, err := s.w.ChainStatus()
@@ -103,8 +109,9 @@ func (s *session) poll(ctx context.Context, interval time.Duration) {
 		view := s.status
 		watchers := append([]func(chainView){}, s.watchers...)
 		s.mu.Unlock()
-		if first || st.Head != last || st.Peers != lastPeers {
-			first, last, lastPeers = false, st.Head, st.Peers
+		now := seen{st.Head, st.Peers, view.Connected, roleKey(view)}
+		if first || now != last {
+			first, last = false, now
 			for _, f := range watchers {
 				f(view)
 			}
