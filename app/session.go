@@ -24,6 +24,16 @@ type session struct {
 	mu       sync.Mutex
 	status   chainView
 	watchers []func(chainView)
+	closers  []func()
+}
+
+// onClose registers f to run when the session ends (lock or exit), after
+// its background work stopped and before the wallet closes: for cleaning
+// up what the session made, such as temporary files.
+func (s *session) onClose(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closers = append(s.closers, f)
 }
 
 // chainView is what the screens know of the network, refreshed by the
@@ -148,5 +158,12 @@ func (s *session) watch(f func(chainView)) {
 func (s *session) close() {
 	s.cancel()
 	s.wg.Wait()
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	for _, f := range closers {
+		f()
+	}
 	s.w.Close()
 }

@@ -18,6 +18,12 @@ type Config struct {
 	// StatusInterval is how often the status bar polls the chain; 0 means
 	// every second.
 	StatusInterval time.Duration
+	// Show names the section to open after unlocking ("Sharing", …);
+	// empty means Records.
+	Show string
+	// Ready, if set, is called once, on the UI goroutine, when the first
+	// unlocked screen has its content (for start-up measurements).
+	Ready func()
 }
 
 // UI is the main window and what it shows.
@@ -39,6 +45,15 @@ type UI struct {
 
 	main *mainView // the unlocked window's frame; nil while locked
 	idle *idleWatch
+
+	readyOnce sync.Once
+}
+
+// ready reports that the first unlocked screen shows its content.
+func (u *UI) ready() {
+	if u.cfg.Ready != nil {
+		u.readyOnce.Do(u.cfg.Ready)
+	}
 }
 
 // New creates the main window; call Start (or ShowWallet) and then the
@@ -105,6 +120,9 @@ func (u *UI) unlocked(w *wallet.Wallet, n *wallet.Network) {
 	u.sess = s
 	u.mu.Unlock()
 	u.showMain()
+	if u.cfg.Show != "" {
+		u.main.show(u.cfg.Show)
+	}
 	u.idle.start()
 }
 
