@@ -39,14 +39,14 @@ type sharingView struct {
 	u    *UI
 	sess *session
 
-	tabs      *container.AppTabs
-	requests  *fyne.Container
-	grants    *fyne.Container
-	incoming  *fyne.Container
-	alerts    *fyne.Container
-	emergency *widget.Label // the authorization in force, in a sentence
-	withdraw  *widget.Button
-	authorize *widget.Button
+	tabs       *container.AppTabs
+	requests   *fyne.Container
+	grants     *fyne.Container
+	incoming   *fyne.Container
+	alerts     *fyne.Container
+	emergency  *widget.Label // the authorization in force, in a sentence
+	withdraw   *widget.Button
+	authorize  *widget.Button
 	showHidden *widget.Check
 
 	loadMu sync.Mutex // one load at a time
