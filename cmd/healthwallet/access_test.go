@@ -96,8 +96,13 @@ func TestCLIAccessFlow(t *testing.T) {
 		"--signer", e.must("east", "id")+"=East", "--signer", e.must("south", "id")+"=South", "--period", "1s", "--out", genesis)
 	north, northOut, _ := e.startNode("north", genesis)
 	e.startNode("east", genesis, north)
-	for _, who := range []string{"south", "doctor", "patient"} {
-		e.must(who, "join", "--genesis", genesis, "--peer", north, "--listen", "/ip4/127.0.0.1/tcp/0")
+	// The clinic joins from the files; the doctor and the patient from the
+	// invite the founding clinic made.
+	e.must("south", "join", "--genesis", genesis, "--peer", north, "--listen", "/ip4/127.0.0.1/tcp/0")
+	invite := filepath.Join(t.TempDir(), "invite.txt")
+	e.must("north", "chain", "invite", "--genesis", genesis, "--peer", north, "--out", invite)
+	for _, who := range []string{"doctor", "patient"} {
+		e.must(who, "join", "--invite", invite, "--listen", "/ip4/127.0.0.1/tcp/0")
 	}
 	e.must("south", "clinician", "register", "--card", e.must("doctor", "id", "--card"), "--role", "physician")
 	e.must("patient", "import", "../../../shared/testdata/fhir/synthea-bundles")
