@@ -3,101 +3,250 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
 	hwapp "github.com/healthwallet/healthwallet/app"
+	"github.com/healthwallet/healthwallet/chain/ledger"
+	"github.com/healthwallet/healthwallet/internal/atomicfile"
 	"github.com/healthwallet/healthwallet/internal/demonet"
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
 const appID = "org.healthwallet.desktop"
 
+// processStart approximates the process's start for --ready-file: package
+// variables are initialised before main runs.
+var processStart = time.Now()
+
+// guiFlags are the flags `gui` and `demo` share.
+type guiFlags struct {
+	show      *string
+	readyFile *string
+}
+
+func addGUIFlags(env *cli, name string) (*flag.FlagSet, guiFlags) {
+	fs := env.flags(name)
+	return fs, guiFlags{
+		show:      fs.String("show", "", "`section` to open once unlocked (Records, Sharing, Activity, My ID, Settings…)"),
+		readyFile: fs.String("ready-file", "", "write the milliseconds from process start to the first unlocked screen to `file` (for start-up measurements)"),
+	}
+}
+
+// config is the app's configuration for these flags.
+func (g guiFlags) config(dataDir string) hwapp.Config {
+	cfg := hwapp.Config{DataDir: dataDir, Options: walletOptions, Show: *g.show}
+	if file := *g.readyFile; file != "" {
+		cfg.Ready = func() {
+			ms := time.Since(processStart).Milliseconds()
+			if err := atomicfile.WriteFile(file, []byte(strconv.FormatInt(ms, 10)+"\n"), 0o644); err != nil {
+				slog.Warn("ready file not written", "file", file, "err", err)
+			}
+		}
+	}
+	return cfg
+}
+
 func runGUI(_ context.Context, env *cli, args []string) error {
-	fs := env.flags("gui")
+	fs, g := addGUIFlags(env, "gui")
+	unlock := fs.Bool("unlock", false, "open the wallet at once with the passphrase from --passphrase-file or $"+envPassphrase+" (else a prompt), without the unlock screen")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
-	ui := hwapp.New(fyneapp.NewWithID(appID), hwapp.Config{DataDir: env.dataDir})
-	ui.Start()
+	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(env.dataDir))
+	if *unlock {
+		w, n, err := openForGUI(env)
+		if err != nil {
+			return err
+		}
+		ui.ShowWallet(w, n)
+	} else {
+		ui.Start()
+	}
 	ui.Window().ShowAndRun()
 	return nil
+}
+
+// openForGUI opens the wallet in the data directory with the CLI's
+// passphrase, on its network when it joined one, as the unlock screen does;
+// the session the UI starts on it dials the members.
+func openForGUI(env *cli) (*wallet.Wallet, *wallet.Network, error) {
+	pass, err := env.passphrase("Passphrase: ")
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := wallet.LoadNetwork(env.dataDir)
+	switch {
+	case errors.Is(err, wallet.ErrNotJoined):
+		w, err := wallet.Open(env.dataDir, pass, walletOptions)
+		return w, nil, err
+	case err != nil:
+		return nil, nil, err
+	}
+	w, err := wallet.Open(env.dataDir, pass, n.Options(walletOptions))
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, &n, nil
 }
 
 // demoPassphrase opens the demo wallet; it protects nothing of value.
 const demoPassphrase = "demo wallet passphrase"
 
 // runDemo opens the app on a demo wallet, created on first use with sample
-// records, so a newcomer sees a populated wallet at once.
+// records, on a demo consortium running in this process: two clinics that
+// seal the chain and a clinician, Dr. Ada Demo, who asks the patient for
+// access, so a newcomer sees the whole flow at once.
 func runDemo(ctx context.Context, env *cli, args []string) error {
-	fs := env.flags("demo")
-	dir := fs.String("demo-dir", filepath.Join(filepath.Dir(wallet.DefaultDir()), "healthwallet-demo"), "demo wallet `directory`")
-	samples := fs.String("samples", "", "sample records to import on first use (file or directory)")
-	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and consortium, report, and exit")
-	noNet := fs.Bool("no-network", false, "do not start the demo consortium's clinic nodes")
+	fs, g := addGUIFlags(env, "demo")
+	dir := fs.String("demo-dir", filepath.Join(filepath.Dir(wallet.DefaultDir()), "healthwallet-demo"), "demo wallet `directory` (the consortium lives next to it, in DIR-consortium)")
+	samples := fs.String("samples", "", "sample records to import on first use: a FHIR file, or a directory of Synthea bundles (the first is used)")
+	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and consortium, wait until the clinician's request reached the wallet, report, and exit")
+	noNet := fs.Bool("no-network", false, "do not start the demo consortium")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
-	w, err := openDemo(ctx, env, *dir, *samples)
+	if err := prepareDemo(ctx, env, *dir, *samples); err != nil {
+		return err
+	}
+	if *noNet {
+		w, err := wallet.Open(*dir, []byte(demoPassphrase), walletOptions)
+		if err != nil {
+			return err
+		}
+		if *noGUI {
+			return w.Close()
+		}
+		return showDemo(env, g, *dir, w, nil)
+	}
+	net, err := demonet.Start(ctx, *dir+"-consortium", slog.Default())
+	if err != nil {
+		return fmt.Errorf("demo consortium: %w", err)
+	}
+	defer net.Close()
+	// The clinics listen on new ports each run: join again.
+	if err := wallet.Join(*dir, net.Network()); err != nil {
+		return fmt.Errorf("join the demo consortium: %w", err)
+	}
+	n, err := wallet.LoadNetwork(*dir)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	if !*noNet {
-		net, err := demonet.Start(ctx, *dir+"-consortium", nil)
-		if err != nil {
-			return fmt.Errorf("demo consortium: %w", err)
-		}
-		defer net.Close()
-		head := net.Clinics[0].Ledger.Head()
-		fmt.Fprintf(env.stderr, "Demo consortium: %d clinic nodes on loopback, chain %s at block %d (%s)\n",
-			len(net.Clinics), demonet.ChainID, head.Number, strings.Join(demonet.Clinics, ", "))
+	w, err := wallet.Open(*dir, []byte(demoPassphrase), n.Options(walletOptions))
+	if err != nil {
+		return err
 	}
+	head := net.Clinics[0].Wallet.Ledger().Head()
+	fmt.Fprintf(env.stderr, "Demo consortium on loopback: %s, with %s (a clinician of %s); chain %s at block %d\n",
+		strings.Join(demonet.Clinics, " and "), demonet.ClinicianName, demonet.Clinics[0], demonet.ChainID, head.Number)
 	if *noGUI {
-		return nil
+		defer w.Close()
+		return waitForDemoRequest(ctx, env, net, w, n)
 	}
-	ui := hwapp.New(fyneapp.NewWithID(appID), hwapp.Config{DataDir: *dir})
-	ui.ShowWallet(w, nil)
+	net.AskPatient(w.ID())
+	return showDemo(env, g, *dir, w, &n)
+}
+
+func showDemo(env *cli, g guiFlags, dir string, w *wallet.Wallet, n *wallet.Network) error {
+	fmt.Fprintf(env.stderr, "Demo wallet %s (passphrase %q)\n", dir, demoPassphrase)
+	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(dir))
+	ui.ShowWallet(w, n) // the UI closes w on lock or exit
 	ui.Window().ShowAndRun()
 	return nil
 }
 
-func openDemo(ctx context.Context, env *cli, dir, samples string) (*wallet.Wallet, error) {
+// waitForDemoRequest has the clinician ask the patient (unless a request
+// or grant of theirs stands) and waits until the patient's wallet holds the
+// request, so a script knows the Sharing inbox shows it.
+func waitForDemoRequest(ctx context.Context, env *cli, net *demonet.Net, w *wallet.Wallet, n wallet.Network) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := w.ConnectMembers(ctx, n.Peers); err != nil {
+		return err
+	}
+	sent, err := net.RequestAccess(ctx, w.ID())
+	if err != nil {
+		return fmt.Errorf("the demo clinician's request: %w", err)
+	}
+	waiting := func(ledger.Tip) bool {
+		reqs, err := w.PendingRequests(ctx)
+		return err == nil && slices.ContainsFunc(reqs, func(r wallet.PendingRequest) bool {
+			return r.Clinician == net.Clinician.ChainKey()
+		})
+	}
+	if !sent && !waiting(ledger.Tip{}) {
+		fmt.Fprintf(env.stderr, "You answered %s's request on an earlier run: access is granted\n", demonet.ClinicianName)
+		return nil
+	}
+	if err := w.Ledger().WaitFor(ctx, waiting); err != nil {
+		return fmt.Errorf("waiting for the demo clinician's request: %w", err)
+	}
+	fmt.Fprintf(env.stderr, "%s's access request waits in the Sharing inbox\n", demonet.ClinicianName)
+	return nil
+}
+
+// prepareDemo creates the demo wallet on first use and imports the sample
+// records.
+//
+// The demo is one patient's wallet, so from a directory it imports a single
+// Synthea bundle: the issue names the bulk-10-patients set, but that mixes
+// ten people's records in one wallet and holds no Observations, while one
+// Synthea patient's bundle has a life's worth of them (weight, blood
+// pressure, cholesterol…), which is what gives the charts data.
+func prepareDemo(ctx context.Context, env *cli, dir, samples string) error {
 	if wallet.Exists(dir) {
-		return wallet.Open(dir, []byte(demoPassphrase), walletOptions)
+		return nil
 	}
 	w, _, err := wallet.Create(dir, []byte(demoPassphrase), walletOptions)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer w.Close()
 	fmt.Fprintf(env.stderr, "Created a demo wallet in %s (passphrase %q)\n", dir, demoPassphrase)
 	if samples == "" {
-		return w, nil
+		return nil
 	}
-	files := []string{samples}
-	if st, err := os.Stat(samples); err == nil && st.IsDir() {
-		entries, _ := os.ReadDir(samples)
-		files = files[:0]
-		for _, e := range entries {
-			if !e.IsDir() && (filepath.Ext(e.Name()) == ".json" || filepath.Ext(e.Name()) == ".ndjson") {
-				files = append(files, filepath.Join(samples, e.Name()))
-			}
+	file, err := demoSample(samples)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "No sample records (%v); the demo wallet starts empty.\n", err)
+		return nil
+	}
+	rep, err := w.ImportFile(ctx, file, nil)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "Sample records not imported: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(env.stderr, "Imported %d sample records from %s\n", rep.Added, filepath.Base(file))
+	return nil
+}
+
+// demoSample is the file to import: samples itself, or the first JSON file
+// (by name) in the directory samples.
+func demoSample(samples string) (string, error) {
+	st, err := os.Stat(samples)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		return samples, nil
+	}
+	entries, err := os.ReadDir(samples)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+			return filepath.Join(samples, e.Name()), nil
 		}
-	} else if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(env.stderr, "No sample records at %s; the demo wallet starts empty.\n", samples)
-		return w, nil
 	}
-	for _, f := range files {
-		rep, err := w.ImportFile(ctx, f, nil)
-		if err != nil {
-			fmt.Fprintf(env.stderr, "sample not imported: %v\n", err)
-			continue
-		}
-		fmt.Fprintf(env.stderr, "Imported %d sample records from %s\n", rep.Added, filepath.Base(f))
-	}
-	return w, nil
+	return "", fmt.Errorf("no .json bundle in %s", samples)
 }

@@ -1,18 +1,18 @@
 // Package demonet runs the demo consortium that `healthwallet demo` (and so
-// `make run`) starts on a first run: two clinic nodes on loopback, in the
-// same process, each a full node (an IPFS node whose libp2p host carries
-// the chain's gossip and sync, a ledger, and a sealer) of a fixed demo
-// chain.
+// `make run`) starts: two clinics and a clinician on loopback, in the same
+// process, so one machine shows the whole flow. Each clinic is a real clinic
+// wallet (restored from a fixed recovery phrase) that seals the demo chain's
+// blocks and pins what it references; the clinician "Dr. Ada Demo" is a
+// wallet that clinic 1 registers and that asks the demo patient for access.
 //
-// The demo genesis and its signer keys are derived from public strings:
-// anyone can seal blocks on the demo chain. It exists to show the product
-// working on one machine, never to hold real data; a real consortium makes
-// its genesis with `healthwallet chain init`.
+// Every demo key comes from a public string: anyone can seal blocks on the
+// demo chain or act as its clinician. It exists to show the product working
+// on one machine, never to hold real data; a real consortium makes its
+// genesis with `healthwallet chain init`.
 package demonet
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -23,56 +23,108 @@ import (
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/ledger"
-	"github.com/healthwallet/healthwallet/chain/p2p"
+	"github.com/healthwallet/healthwallet/chain/state"
 	"github.com/healthwallet/healthwallet/ipfs"
+	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/identity"
+	"github.com/healthwallet/healthwallet/wallet/keystore"
 )
 
-// ChainID is the demo chain's ID.
-const ChainID = "healthwallet-demo"
+// ChainID is the demo chain's ID. Version 2: the signers became wallets'
+// chain keys, so a directory of the first demo chain is not mixed up with
+// this one.
+const ChainID = "healthwallet-demo-2"
 
-// Clinics are the demo consortium's members.
+// Clinics are the demo consortium's members, in order: clinic i's wallet
+// lives in <dir>/clinic-(i+1).
 var Clinics = []string{"Demo Clinic North", "Demo Clinic South"}
 
-// ClinicKey returns the demo signing key of clinic i (public by design).
-func ClinicKey(i int) ed25519.PrivateKey {
-	seed := sha256.Sum256([]byte("healthwallet demo clinic signing key/" + Clinics[i]))
-	return ed25519.NewKeyFromSeed(seed[:])
+// ClinicianName is the demo clinician, registered by Clinics[0].
+const ClinicianName = "Dr. Ada Demo"
+
+// Passphrase seals the demo wallets' keystores. Their recovery phrases are
+// public, so the passphrase protects nothing and the cheapest Argon2id cost
+// (keystore.TestParams) keeps the demo's start-up quick.
+const Passphrase = "demo consortium passphrase"
+
+// RequestNote is the note of the clinician's demo access request.
+const RequestNote = "Demo: first visit at Demo Clinic North"
+
+// demoRequest is what the demo clinician asks the patient for.
+var demoRequest = wallet.AccessRequest{
+	Categories: []string{"conditions", "medications", "allergies"},
+	Purpose:    chain.PurposeTREAT,
+	Duration:   30 * 24 * time.Hour,
+	Note:       RequestNote,
 }
 
-// Genesis returns the demo chain's genesis: the demo clinics as signers,
-// a 2 s period, fixed time, so every demo install runs the same chain.
+// Phrase returns the fixed recovery phrase of the demo party named name
+// (one of Clinics, or ClinicianName): its entropy is SHA-256 of a label.
+func Phrase(name string) string {
+	id := demoIdentity(name)
+	return id.Mnemonic()
+}
+
+func demoIdentity(name string) *identity.Identity {
+	entropy := sha256.Sum256([]byte("healthwallet demo recovery phrase/" + name))
+	id, err := identity.FromEntropy(entropy[:])
+	if err != nil {
+		// 32 bytes of entropy always make an identity.
+		panic(fmt.Sprintf("demonet: identity of %s: %v", name, err))
+	}
+	return id
+}
+
+// ClinicKey returns the chain key of demo clinic i (public by design).
+func ClinicKey(i int) chain.PublicKey {
+	return chain.PublicKey(demoIdentity(Clinics[i]).Public().SigningKey)
+}
+
+// Genesis returns the demo chain's genesis: the demo clinics' wallets as
+// signers, a 2 s period, fixed time, so every demo install runs the same
+// chain.
 func Genesis() *chain.Genesis {
 	signers := map[chain.PublicKey]string{}
 	for i, name := range Clinics {
-		signers[chain.PublicKeyOf(ClinicKey(i))] = name
+		signers[ClinicKey(i)] = name
 	}
 	return chain.NewGenesis(ChainID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), signers)
 }
 
-// Clinic is one running demo clinic node.
+// Clinic is one running demo clinic.
 type Clinic struct {
 	Name   string
-	IPFS   *ipfs.Node
-	Ledger *ledger.Ledger
-	Chain  *p2p.Node
+	Wallet *wallet.Wallet
 }
 
 // Net is the running demo consortium.
 type Net struct {
-	Clinics []*Clinic
+	Clinics   []*Clinic
+	Clinician *wallet.Wallet
+
+	genesis *chain.Genesis
+	log     *slog.Logger
+	ctx     context.Context // ends at Close
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+
+	askOnce sync.Once
 }
 
-// Start runs the demo clinics with their data under dir (created if
-// needed; a restart resumes their chain) until Close.
+// loopback is where every demo node listens: this machine only, a random
+// port each run (Network gives the ports of this run).
+var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
+
+// Start runs the demo clinics and clinician with their wallets under dir
+// (created on first use from the fixed phrases; a restart resumes their
+// chain) until Close. The clinicians's registration by clinic 1 is
+// submitted in the background if the chain does not hold it yet.
 func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := Genesis()
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n := &Net{cancel: cancel}
+	n := &Net{genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -80,33 +132,95 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error
 	}()
 	var first []string
 	for i, name := range Clinics {
-		clog := log.With("clinic", name)
-		c := &Clinic{Name: name}
+		w, err := n.openWallet(filepath.Join(dir, fmt.Sprintf("clinic-%d", i+1)), name, first, 1<<30)
+		if err != nil {
+			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
+		}
+		c := &Clinic{Name: name, Wallet: w}
 		n.Clinics = append(n.Clinics, c)
-		cdir := filepath.Join(dir, fmt.Sprintf("clinic-%d", i+1))
-		if c.IPFS, err = ipfs.New(ctx, ipfs.Config{
-			DataDir:     filepath.Join(cdir, "ipfs"),
-			ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"},
-			Peers:       first,
-			Logger:      clog,
-		}); err != nil {
+		if err := n.connect(ctx, w, first); err != nil {
 			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
 		}
-		if c.Ledger, err = ledger.Open(ctx, ledger.Config{Dir: filepath.Join(cdir, "chain"), Genesis: g, Logger: clog}); err != nil {
-			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
-		}
-		if c.Chain, err = p2p.New(ctx, p2p.Config{Host: c.IPFS.Host(), Ledger: c.Ledger, Logger: clog}); err != nil {
-			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
-		}
-		key := ClinicKey(i)
-		n.wg.Go(func() { c.Chain.RunSealer(runCtx, key) })
-		if i == 0 {
-			for _, a := range c.IPFS.Addrs() {
-				first = append(first, a.String())
+		n.wg.Go(func() {
+			if err := w.RunSealer(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Warn("demo clinic stopped sealing", "clinic", name, "err", err)
 			}
+		})
+		if i == 0 {
+			first = w.Addrs()
 		}
 	}
+	// Clinic 1 started alone: have it catch up with the others, so it
+	// judges below whether the clinician is registered on the latest
+	// chain.
+	if len(n.Clinics) > 1 {
+		var others []string
+		for _, c := range n.Clinics[1:] {
+			others = append(others, c.Wallet.Addrs()...)
+		}
+		if err := n.connect(ctx, n.Clinics[0].Wallet, others); err != nil {
+			return nil, fmt.Errorf("demo clinic %s: %w", Clinics[0], err)
+		}
+	}
+	if n.Clinician, err = n.openWallet(filepath.Join(dir, "clinician"), ClinicianName, n.Addrs(), 0); err != nil {
+		return nil, fmt.Errorf("demo clinician: %w", err)
+	}
+	if err := n.connect(ctx, n.Clinician, n.Addrs()); err != nil {
+		return nil, fmt.Errorf("demo clinician: %w", err)
+	}
+	if err := n.registerClinician(ctx); err != nil {
+		return nil, fmt.Errorf("register the demo clinician: %w", err)
+	}
 	return n, nil
+}
+
+// openWallet opens (or, on first use, restores from its fixed phrase) the
+// demo wallet of name in dir, on the demo chain.
+func (n *Net) openWallet(dir, name string, peers []string, pinQuota int64) (*wallet.Wallet, error) {
+	opts := wallet.Options{
+		KDF:     keystore.TestParams,
+		Logger:  n.log.With("demo", name),
+		Network: &ipfs.Config{ListenAddrs: loopback, Peers: peers, Logger: n.log.With("demo", name)},
+		Chain:   &wallet.ChainConfig{Genesis: n.genesis, PinQuota: pinQuota},
+	}
+	if wallet.Exists(dir) {
+		return wallet.Open(dir, []byte(Passphrase), opts)
+	}
+	return wallet.Restore(dir, Phrase(name), []byte(Passphrase), opts)
+}
+
+// connect dials the members already running, so a restarted node catches
+// up before it is used.
+func (n *Net) connect(ctx context.Context, w *wallet.Wallet, peers []string) error {
+	if len(peers) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := w.ConnectMembers(ctx, peers)
+	return err
+}
+
+// registerClinician has clinic 1 register the demo clinician unless the
+// chain already holds the registration.
+func (n *Net) registerClinician(ctx context.Context) error {
+	clinic := n.Clinics[0].Wallet
+	_, err := clinic.Ledger().State().Clinician(n.Clinician.ChainKey())
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, state.ErrNotFound) {
+		return err
+	}
+	_, err = clinic.RegisterClinician(ctx, n.Clinician.Public(), chain.RolePhysician)
+	return err
+}
+
+// Network is the demo consortium as a member joins it: wallet.Join(dir,
+// n.Network()). Its peer addresses hold for this run only (random ports),
+// so join again on every start.
+func (n *Net) Network() wallet.Network {
+	return wallet.Network{Genesis: n.genesis, Peers: n.Addrs(), Listen: loopback}
 }
 
 // Addrs returns the clinics' multiaddrs (with /p2p/ IDs), for a wallet's
@@ -114,32 +228,91 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error
 func (n *Net) Addrs() []string {
 	var out []string
 	for _, c := range n.Clinics {
-		if c.IPFS == nil {
-			continue
-		}
-		for _, a := range c.IPFS.Addrs() {
-			out = append(out, a.String())
-		}
+		out = append(out, c.Wallet.Addrs()...)
 	}
 	return out
 }
 
-// Close stops the sealers, then each clinic's chain node, ledger and IPFS
-// node.
+// AskPatient has the demo clinician send patient the demo access request,
+// in the background, once the clinician's registration is on the chain;
+// see RequestAccess. Calls after the first do nothing.
+func (n *Net) AskPatient(patient identity.ID) {
+	n.askOnce.Do(func() {
+		n.wg.Go(func() {
+			sent, err := n.RequestAccess(n.ctx, patient)
+			switch {
+			case err != nil && n.ctx.Err() == nil:
+				n.log.Warn("the demo clinician's access request failed", "err", err)
+			case sent:
+				n.log.Info("the demo clinician asked the patient for access", "patient", patient)
+			}
+		})
+	})
+}
+
+// RequestAccess waits until the demo clinician is registered on its copy
+// of the chain, then asks patient for the demo access (conditions,
+// medications and allergies, for treatment, 30 days) unless a request of
+// the clinician's to patient is still undecided or the clinician holds a
+// grant from patient that is in force. It reports whether it sent one.
+func (n *Net) RequestAccess(ctx context.Context, patient identity.ID) (sent bool, err error) {
+	c := n.Clinician
+	err = c.Ledger().WaitFor(ctx, func(ledger.Tip) bool {
+		r, err := c.Roles()
+		return err == nil && r.Clinician != nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("waiting for the clinician's registration: %w", err)
+	}
+	asked, err := n.alreadyAsked(patient)
+	if err != nil || asked {
+		return false, err
+	}
+	if _, err := c.RequestAccess(ctx, patient, demoRequest); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// alreadyAsked reports whether the clinician's chain holds an undecided
+// request of theirs to patient, or a grant from patient to them in force.
+func (n *Net) alreadyAsked(patient identity.ID) (bool, error) {
+	me := n.Clinician.ChainKey()
+	pk := chain.PublicKey(patient.SigningKey())
+	l := n.Clinician.Ledger()
+	reqs, err := l.State().PendingRequests(pk)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range reqs {
+		if r.Clinician == me {
+			return true, nil
+		}
+	}
+	grants, err := l.State().GrantsBy(pk)
+	if err != nil {
+		return false, err
+	}
+	now := l.Head().Time
+	for _, g := range grants {
+		if g.Grantee == me && !g.Revoked && g.Expiry > now {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Close stops the background work, then closes the clinician's and the
+// clinics' wallets.
 func (n *Net) Close() error {
 	n.cancel()
 	n.wg.Wait()
 	var errs []error
+	if n.Clinician != nil {
+		errs = append(errs, n.Clinician.Close())
+	}
 	for _, c := range n.Clinics {
-		if c.Chain != nil {
-			errs = append(errs, c.Chain.Close())
-		}
-		if c.Ledger != nil {
-			errs = append(errs, c.Ledger.Close())
-		}
-		if c.IPFS != nil {
-			errs = append(errs, c.IPFS.Close())
-		}
+		errs = append(errs, c.Wallet.Close())
 	}
 	return errors.Join(errs...)
 }
