@@ -136,17 +136,19 @@ func typeInto(e *widget.Entry, s string) {
 	onUI(func() { e.SetText(s) })
 }
 
-func TestCreateWalletFlow(t *testing.T) {
-	dir := t.TempDir()
-	u := newTestUI(t, dir)
-
+// createThroughUI walks the create screens: passphrase (a mismatch first),
+// the optional invite, the phrase, and the check of three of its words (a
+// wrong word first). It returns the phrase shown.
+func createThroughUI(t *testing.T, u *UI, invite string) []string {
+	t.Helper()
 	tap(t, u.Window(), "Create a new wallet")
 	es := entries(u.Window())
-	if len(es) != 2 {
-		t.Fatalf("create screen has %d entries, want 2", len(es))
+	if len(es) != 3 {
+		t.Fatalf("create screen has %d entries, want 3 (passphrase, again, invite)", len(es))
 	}
 	typeInto(es[0], "a long passphrase")
 	typeInto(es[1], "a different one!")
+	typeInto(es[2], invite)
 	tap(t, u.Window(), "Create wallet")
 	waitFor(t, "mismatch message", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return s == "The two passphrases differ." })
@@ -154,7 +156,7 @@ func TestCreateWalletFlow(t *testing.T) {
 	typeInto(es[1], "a long passphrase")
 	tap(t, u.Window(), "Create wallet")
 
-	// The phrase: 24 numbered words, from the wallet itself.
+	// The phrase: 24 numbered words.
 	waitFor(t, "recovery phrase", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "24. ") })
 	})
@@ -204,6 +206,13 @@ func TestCreateWalletFlow(t *testing.T) {
 	waitFor(t, "records screen", func() bool {
 		return hasLabel(u.Window(), func(s string) bool { return s == "0 records" })
 	})
+	return words
+}
+
+func TestCreateWalletFlow(t *testing.T) {
+	dir := t.TempDir()
+	u := newTestUI(t, dir)
+	words := createThroughUI(t, u, "")
 	if !wallet.Exists(dir) {
 		t.Fatal("wallet not on disk")
 	}
@@ -212,6 +221,43 @@ func TestCreateWalletFlow(t *testing.T) {
 	if created == nil || strings.Join(words, " ") != created.RecoveryPhrase() {
 		t.Fatal("the phrase shown is not the wallet's")
 	}
+	if !hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "Offline: this wallet has not joined a network") }) {
+		t.Error("the status bar does not say the new wallet is offline")
+	}
+}
+
+// A wallet created with a clinic's invite is on the clinic's network as
+// soon as its phrase is checked; a bad invite is refused before anything
+// is created.
+func TestCreateWithInvite(t *testing.T) {
+	c, _ := newConsortium(t)
+	code, err := c.Network.Invite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	u := newTestUI(t, dir)
+	tap(t, u.Window(), "Create a new wallet")
+	es := entries(u.Window())
+	typeInto(es[0], "a long passphrase")
+	typeInto(es[1], "a long passphrase")
+	typeInto(es[2], "hwinvite1-garbage")
+	tap(t, u.Window(), "Create wallet")
+	waitFor(t, "bad invite refused", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "not a Health Wallet invite") })
+	})
+	if wallet.Exists(dir) {
+		t.Fatal("a wallet was created despite the bad invite")
+	}
+	tap(t, u.Window(), "Back")
+
+	createThroughUI(t, u, code)
+	if n, err := wallet.LoadNetwork(dir); err != nil || n.Genesis.ChainID != "hw-app-test" {
+		t.Fatalf("joined %+v: %v", n, err)
+	}
+	waitFor(t, "connected to the clinic", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return s == "1 peer" })
+	})
 }
 
 func TestUnlockAndBrowse(t *testing.T) {

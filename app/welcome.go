@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -56,15 +58,70 @@ func passphraseForm(pass, again *widget.Entry) (*widget.Form, *widget.Label) {
 	), hint
 }
 
+// inviteField is the optional invite a clinic gave, pasted or opened from
+// a file, at creation or restore: the wallet joins its network at once.
+func (u *UI) inviteField() (fyne.CanvasObject, func() (*wallet.Network, error)) {
+	code := widget.NewEntry()
+	code.SetPlaceHolder("optional: the invite code your clinic gave you")
+	open := widget.NewButton("File…", func() {
+		dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+			if err != nil || rc == nil {
+				return
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(io.LimitReader(rc, wallet.MaxInviteSize+1))
+			if err != nil {
+				u.showError("Could not read the invite", err)
+				return
+			}
+			code.SetText(strings.TrimSpace(string(b)))
+		}, u.win)
+	})
+	get := func() (*wallet.Network, error) {
+		if strings.TrimSpace(code.Text) == "" {
+			return nil, nil
+		}
+		n, err := wallet.ParseInvite(code.Text)
+		if err != nil {
+			return nil, err
+		}
+		return &n, nil
+	}
+	return container.NewBorder(nil, nil, nil, open, code), get
+}
+
+// joinNew puts a wallet just created or restored on the invite's network:
+// it records the network and reopens the wallet online with the same
+// passphrase, which the caller clears right after.
+func (u *UI) joinNew(w *wallet.Wallet, n *wallet.Network, secret []byte) (*wallet.Wallet, error) {
+	if n == nil {
+		return w, nil
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if err := wallet.Join(u.cfg.DataDir, *n); err != nil {
+		return nil, err
+	}
+	return wallet.Open(u.cfg.DataDir, secret, n.Options(u.cfg.Options))
+}
+
 func (u *UI) showCreate() {
 	pass, again := widget.NewEntry(), widget.NewEntry()
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	form, _ := passphraseForm(pass, again)
+	inviteBox, invite := u.inviteField()
+	form.Append("Network", inviteBox)
 	var createBtn *widget.Button
 	createBtn = widget.NewButton("Create wallet", func() {
 		if pass.Text != again.Text {
 			status.SetText("The two passphrases differ.")
+			return
+		}
+		n, err := invite()
+		if err != nil {
+			status.SetText(sentence(err))
 			return
 		}
 		createBtn.Disable()
@@ -72,6 +129,9 @@ func (u *UI) showCreate() {
 		secret := []byte(pass.Text)
 		go func() {
 			w, phrase, err := wallet.Create(u.cfg.DataDir, secret, u.cfg.Options)
+			if err == nil {
+				w, err = u.joinNew(w, n, secret)
+			}
 			clear(secret)
 			u.do(func() {
 				pass.SetText("")
@@ -81,13 +141,13 @@ func (u *UI) showCreate() {
 					status.SetText(sentence(err))
 					return
 				}
-				u.showPhrase(w, phrase)
+				u.showPhrase(w, n, phrase)
 			})
 		}()
 	})
 	createBtn.Importance = widget.HighImportance
 	back := widget.NewButton("Back", u.showWelcome)
-	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), container.NewVBox(
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(600, 420), container.NewVBox(
 		widget.NewLabelWithStyle("Create a new wallet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("The passphrase unlocks the wallet on this computer."),
 		form, status,
@@ -98,7 +158,7 @@ func (u *UI) showCreate() {
 
 // showPhrase shows the recovery phrase once, then asks three of its words
 // back before the wallet is used.
-func (u *UI) showPhrase(w *wallet.Wallet, phrase string) {
+func (u *UI) showPhrase(w *wallet.Wallet, n *wallet.Network, phrase string) {
 	words := strings.Fields(phrase)
 	grid := container.NewGridWithColumns(4)
 	for i, word := range words {
@@ -107,7 +167,7 @@ func (u *UI) showPhrase(w *wallet.Wallet, phrase string) {
 	note := widget.NewLabel("Write these 24 words down, in order, and keep them somewhere safe and offline. " +
 		"They are the only way to restore your wallet if this computer or your passphrase is lost, and anyone who has them can read your records.")
 	note.Wrapping = fyne.TextWrapWord
-	done := widget.NewButton("I have written them down", func() { u.showPhraseCheck(w, words) })
+	done := widget.NewButton("I have written them down", func() { u.showPhraseCheck(w, n, words) })
 	done.Importance = widget.HighImportance
 	u.win.SetContent(container.NewBorder(
 		widget.NewLabelWithStyle("Your recovery phrase", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -124,7 +184,7 @@ func phraseCheckPositions(n int) []int {
 
 // showPhraseCheck asks for three words of the phrase, so that a phrase not
 // written down is noticed now rather than on the day it is needed.
-func (u *UI) showPhraseCheck(w *wallet.Wallet, words []string) {
+func (u *UI) showPhraseCheck(w *wallet.Wallet, n *wallet.Network, words []string) {
 	pos := phraseCheckPositions(len(words))
 	form := widget.NewForm()
 	var inputs []*widget.Entry
@@ -143,10 +203,10 @@ func (u *UI) showPhraseCheck(w *wallet.Wallet, words []string) {
 			}
 		}
 		clear(words)
-		u.unlocked(w, nil)
+		u.unlocked(w, n)
 	})
 	check.Importance = widget.HighImportance
-	back := widget.NewButton("Show the phrase again", func() { u.showPhrase(w, strings.Join(words, " ")) })
+	back := widget.NewButton("Show the phrase again", func() { u.showPhrase(w, n, strings.Join(words, " ")) })
 	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 300), container.NewVBox(
 		widget.NewLabelWithStyle("Check your recovery phrase", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("Type these words from what you wrote down."),
@@ -162,10 +222,17 @@ func (u *UI) showRestore() {
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	form, _ := passphraseForm(pass, again)
+	inviteBox, invite := u.inviteField()
+	form.Append("Network", inviteBox)
 	var restoreBtn *widget.Button
 	restoreBtn = widget.NewButton("Restore wallet", func() {
 		if pass.Text != again.Text {
 			status.SetText("The two passphrases differ.")
+			return
+		}
+		n, err := invite()
+		if err != nil {
+			status.SetText(sentence(err))
 			return
 		}
 		restoreBtn.Disable()
@@ -173,6 +240,9 @@ func (u *UI) showRestore() {
 		words, secret := phrase.Text, []byte(pass.Text)
 		go func() {
 			w, err := wallet.Restore(u.cfg.DataDir, words, secret, u.cfg.Options)
+			if err == nil {
+				w, err = u.joinNew(w, n, secret)
+			}
 			clear(secret)
 			u.do(func() {
 				restoreBtn.Enable()
@@ -183,7 +253,7 @@ func (u *UI) showRestore() {
 				pass.SetText("")
 				again.SetText("")
 				phrase.SetText("")
-				u.unlocked(w, nil)
+				u.unlocked(w, n)
 			})
 		}()
 	})
@@ -191,7 +261,7 @@ func (u *UI) showRestore() {
 	form.Items = append([]*widget.FormItem{widget.NewFormItem("Recovery phrase", phrase)}, form.Items...)
 	u.win.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("Restore a wallet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWrap(fyne.NewSize(560, 360), form), status,
+		container.NewGridWrap(fyne.NewSize(600, 420), form), status,
 		container.NewHBox(widget.NewButton("Back", u.showWelcome), layout.NewSpacer(), restoreBtn),
 	)))
 }
