@@ -24,6 +24,10 @@ type Config struct {
 	// Ready, if set, is called once, on the UI goroutine, when the first
 	// unlocked screen has its content (for start-up measurements).
 	Ready func()
+	// Demo, if set, offers "Try the demo" on the welcome screen: it starts
+	// the demo network and returns the demo wallet's directory (which the
+	// window then uses), the wallet open on that network, and the network.
+	Demo func(ctx context.Context) (dir string, w *wallet.Wallet, n *wallet.Network, err error)
 }
 
 // UI is the main window and what it shows.

@@ -26,8 +26,32 @@ func (u *UI) showWelcome() {
 	create := widget.NewButton("Create a new wallet", u.showCreate)
 	create.Importance = widget.HighImportance
 	restore := widget.NewButton("Restore from a recovery phrase", u.showRestore)
-	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 220),
-		container.NewVBox(title, intro, layout.NewSpacer(), create, restore))))
+	box := container.NewVBox(title, intro, layout.NewSpacer(), create, restore)
+	if u.cfg.Demo != nil {
+		status := widget.NewLabel("")
+		status.Wrapping = fyne.TextWrapWord
+		var demo *widget.Button
+		demo = widget.NewButton("Try the demo", func() {
+			demo.Disable()
+			status.SetText("Starting two demo clinics on this computer and a demo wallet with sample records…")
+			go func() {
+				dir, w, n, err := u.cfg.Demo(u.ctx)
+				u.do(func() {
+					demo.Enable()
+					if err != nil {
+						status.SetText(sentence(err))
+						return
+					}
+					u.cfg.DataDir = dir
+					u.unlocked(w, n)
+				})
+			}()
+		})
+		box.Add(widget.NewSeparator())
+		box.Add(demo)
+		box.Add(status)
+	}
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 300), box)))
 }
 
 // passphraseForm is the pair of passphrase entries with a live strength
