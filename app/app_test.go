@@ -304,3 +304,47 @@ func TestUnlockAndBrowse(t *testing.T) {
 	wantFiltered := strconv.Itoa(len(matching)) + " records"
 	waitFor(t, wantFiltered, func() bool { return hasLabel(u.Window(), func(s string) bool { return s == wantFiltered }) })
 }
+
+// Restoring from the phrase gives the same identity on a new computer; a
+// phrase with a wrong word is refused in words, and nothing is created.
+func TestRestoreFlow(t *testing.T) {
+	orig, phrase, err := wallet.Create(t.TempDir(), []byte("first computer"), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := orig.ID()
+	orig.Close()
+
+	dir := t.TempDir()
+	u := newTestUI(t, dir)
+	tap(t, u.Window(), "Restore from a recovery phrase")
+	es := entries(u.Window()) // phrase, passphrase, again, invite
+	if len(es) != 4 {
+		t.Fatalf("restore screen has %d entries, want 4", len(es))
+	}
+	words := strings.Fields(phrase)
+	words[5], words[6] = words[6], words[5] // the checksum catches a swap
+	if words[5] == words[6] {
+		words[5] = "abandon"
+	}
+	typeInto(es[0], strings.Join(words, " "))
+	typeInto(es[1], "second computer")
+	typeInto(es[2], "second computer")
+	tap(t, u.Window(), "Restore wallet")
+	waitFor(t, "bad phrase refused", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "Those words are not a valid recovery phrase") })
+	})
+	if wallet.Exists(dir) {
+		t.Fatal("a wallet was created from a bad phrase")
+	}
+	typeInto(es[0], "  "+strings.ToUpper(phrase)+"\n")
+	tap(t, u.Window(), "Restore wallet")
+	waitFor(t, "records screen", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return s == "0 records" })
+	})
+	var got *wallet.Wallet
+	onUI(func() { got = u.Wallet() })
+	if got == nil || got.ID() != want {
+		t.Fatalf("restored a different identity")
+	}
+}

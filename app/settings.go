@@ -116,6 +116,7 @@ func (u *UI) changePassphrase() {
 	pass, again := widget.NewEntry(), widget.NewEntry()
 	form, _ := passphraseForm(pass, again)
 	form.Items = append([]*widget.FormItem{widget.NewFormItem("Current passphrase", old)}, form.Items...)
+	form.Refresh()
 	d := dialog.NewCustomConfirm("Change passphrase", "Change", "Cancel", form, func(ok bool) {
 		if !ok {
 			return

@@ -283,6 +283,7 @@ func (u *UI) showRestore() {
 	})
 	restoreBtn.Importance = widget.HighImportance
 	form.Items = append([]*widget.FormItem{widget.NewFormItem("Recovery phrase", phrase)}, form.Items...)
+	form.Refresh()
 	u.win.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("Restore a wallet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWrap(fyne.NewSize(600, 420), form), status,
