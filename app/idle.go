@@ -23,8 +23,10 @@ type idleWatch struct {
 	mu    sync.Mutex
 	stopC chan struct{}
 	done  chan struct{}
-	// check is how often idleness is checked; tests shorten it.
-	check time.Duration
+	// check is how often idleness is checked, and testLimit (if set)
+	// replaces the user's minutes: tests shorten both.
+	check     time.Duration
+	testLimit time.Duration
 }
 
 func newIdleWatch(u *UI) *idleWatch {
@@ -38,6 +40,9 @@ func newIdleWatch(u *UI) *idleWatch {
 
 // limit is the idle time after which the wallet locks; 0 means never.
 func (w *idleWatch) limit() time.Duration {
+	if w.testLimit > 0 {
+		return w.testLimit
+	}
 	mins := w.u.app.Preferences().IntWithFallback(prefAutoLock, int(defaultAutoLock/time.Minute))
 	return time.Duration(mins) * time.Minute
 }

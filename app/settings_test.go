@@ -1,0 +1,90 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/healthwallet/healthwallet/wallet"
+)
+
+// newOfflineWallet creates a wallet (not on any network) and returns its
+// directory.
+func newOfflineWallet(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	w, _, err := wallet.Create(dir, []byte(testPassphrase), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return dir
+}
+
+// Left alone, an unlocked window locks itself: the wallet closes and the
+// unlock screen is back; activity in the window puts it off.
+func TestAutoLock(t *testing.T) {
+	u := newTestUI(t, newOfflineWallet(t))
+	onUI(func() {
+		u.idle.check = 10 * time.Millisecond
+		u.idle.testLimit = 400 * time.Millisecond
+	})
+	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
+	typeInto(entries(u.Window())[0], testPassphrase)
+	tap(t, u.Window(), "Unlock")
+	waitFor(t, "main window", func() bool { return u.Wallet() != nil })
+	unlockedAt := time.Now()
+	// Keep busy for longer than the limit: no lock.
+	var lastTouch time.Time
+	for time.Since(unlockedAt) < 800*time.Millisecond {
+		lastTouch = time.Now()
+		u.idle.touch()
+		if u.Wallet() == nil {
+			t.Fatal("locked while in use")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitFor(t, "auto-lock", func() bool {
+		return u.Wallet() == nil && findButton(u.Window(), "Unlock") != nil
+	})
+	if time.Since(lastTouch) < 400*time.Millisecond {
+		t.Fatal("locked before the idle limit passed")
+	}
+}
+
+// Settings → Network: an offline wallet joins a network from a pasted
+// invite, locks, and is online after the next unlock.
+func TestJoinFromSettings(t *testing.T) {
+	c, _ := newConsortium(t)
+	code, err := c.Network.Invite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := newOfflineWallet(t)
+	u := unlockUI(t, dir)
+	onUI(func() { u.main.show("Settings") })
+	var invite *widget.Entry
+	waitFor(t, "invite box", func() bool {
+		for _, e := range entries(u.Window()) {
+			if strings.HasPrefix(e.PlaceHolder, wallet.InvitePrefix) {
+				invite = e
+			}
+		}
+		return invite != nil
+	})
+	typeInto(invite, "not an invite")
+	tap(t, u.Window(), "Join")
+	waitFor(t, "refusal", func() bool {
+		return hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "not a Health Wallet invite") })
+	})
+	tap(t, u.Window(), "Close")
+	typeInto(invite, code)
+	tap(t, u.Window(), "Join")
+	tap(t, u.Window(), "Yes")
+	waitFor(t, "locked after joining", func() bool { return u.Wallet() == nil && findButton(u.Window(), "Unlock") != nil })
+	typeInto(entries(u.Window())[0], testPassphrase)
+	tap(t, u.Window(), "Unlock")
+	waitFor(t, "online", func() bool { return hasLabel(u.Window(), func(s string) bool { return s == "1 peer" }) })
+}
