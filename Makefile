@@ -53,3 +53,6 @@ interop: deps kubo
 
 clean:
 	rm -rf bin dist
+
+# Release packaging (issue 8): make package, make package-check.
+-include packaging/package.mk
