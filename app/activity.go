@@ -188,7 +188,7 @@ func (v *activityView) export() {
 			return
 		}
 		var size int
-		v.u.runTask("Exporting", "Writing your activity log as FHIR…", func(ctx context.Context, _ func(int64, int64)) error {
+		v.u.runSharingTask("Exporting", "Writing your activity log as FHIR…", func(ctx context.Context) error {
 			b, err := w.ExportAuditFHIR(ctx)
 			if err == nil {
 				size = len(b)

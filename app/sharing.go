@@ -117,6 +117,7 @@ func (v *sharingView) setPlaceholders() {
 		box.Objects = []fyne.CanvasObject{widget.NewLabel("Reading the chain…")}
 		box.Refresh()
 	}
+	v.keys = [4]string{"unread", "unread", "unread", "unread"}
 }
 
 // reload reads the chain in the background and redraws the parts that
@@ -190,7 +191,7 @@ func (v *sharingView) showLoadError(err error) {
 		box.Objects = []fyne.CanvasObject{msg}
 		box.Refresh()
 	}
-	v.keys = [4]string{}
+	v.keys = [4]string{"unread", "unread", "unread", "unread"}
 }
 
 // show redraws the parts whose content changed since the last reading, so
@@ -495,7 +496,7 @@ func (v *sharingView) showIncoming(d sharingData) {
 func (v *sharingView) readIncoming(r wallet.IncomingRecord) {
 	w := v.sess.w
 	var plain []byte
-	v.u.runTask("Opening", "Fetching and decrypting the record…", func(ctx context.Context, _ func(int64, int64)) error {
+	v.u.runSharingTask("Opening", "Fetching and decrypting the record…", func(ctx context.Context) error {
 		var err error
 		plain, err = w.ReadIncoming(ctx, r.Anchor)
 		return err
@@ -521,7 +522,7 @@ func (v *sharingView) readIncoming(r wallet.IncomingRecord) {
 func (v *sharingView) keepIncoming(r wallet.IncomingRecord) {
 	w := v.sess.w
 	var kept wallet.Record
-	v.u.runTask("Keeping", "Adding the record to your wallet…", func(ctx context.Context, _ func(int64, int64)) error {
+	v.u.runSharingTask("Keeping", "Adding the record to your wallet…", func(ctx context.Context) error {
 		var err error
 		if kept, err = w.KeepIncoming(ctx, r.Anchor); err != nil {
 			return err
@@ -659,8 +660,8 @@ func (v *sharingView) showEmergency(d sharingData) {
 func (v *sharingView) authorizeEmergency(extras fhir.EmergencyExtras) {
 	w := v.sess.w
 	var a wallet.EmergencyAuthorized
-	v.u.runTask("Emergency access", "Making your emergency summary, splitting its key among the clinics and recording it on the chain…",
-		func(ctx context.Context, _ func(int64, int64)) error {
+	v.u.runSharingTask("Emergency access", "Making your emergency summary, splitting its key among the clinics and recording it on the chain…",
+		func(ctx context.Context) error {
 			var err error
 			if a, err = w.AuthorizeEmergency(ctx, extras); err != nil {
 				return err
@@ -733,7 +734,7 @@ const notSettledWords = "It is sent, but no clinic node has recorded it on the c
 // looks at next show it.
 func (v *sharingView) submit(title, what string, act func(context.Context) error) {
 	w := v.sess.w
-	v.u.runTask(title, what, func(ctx context.Context, _ func(int64, int64)) error {
+	v.u.runSharingTask(title, what, func(ctx context.Context) error {
 		if err := act(ctx); err != nil {
 			return err
 		}
@@ -913,11 +914,12 @@ func untilWords(t, now time.Time) string {
 	case d < time.Minute:
 		return "in less than a minute"
 	case d < time.Hour:
-		return "in " + plural(int(d/time.Minute), "minute", "minutes")
+		return "in " + plural(int(d.Round(time.Minute)/time.Minute), "minute", "minutes")
 	case d < 48*time.Hour:
-		return "in " + plural(int(d/time.Hour), "hour", "hours")
+		return "in " + plural(int(d.Round(time.Hour)/time.Hour), "hour", "hours")
 	}
-	return "in " + plural(int(d/(24*time.Hour)), "day", "days")
+	// Rounded: a grant of 7 days made a minute ago ends "in 7 days".
+	return "in " + plural(int(d.Round(24*time.Hour)/(24*time.Hour)), "day", "days")
 }
 
 // durationWords says a grant's length: "30 days", "1 year", "2 hours".
@@ -934,4 +936,36 @@ func durationWords(d time.Duration) string {
 		return plural(int(d/time.Minute), "minute", "minutes")
 	}
 	return plural(int(d/time.Second), "second", "seconds")
+}
+
+// runSharingTask is runTask (progress.go) with a fix this package's tests
+// need: runTask clears the dialog's close callback with SetOnClosed(nil),
+// which Fyne 2.8 wraps and then calls, a nil-function panic on every
+// completion. Here closing after the work ended does nothing instead.
+// TODO(lead): fix runTask and use it here.
+func (u *UI) runSharingTask(title, what string, work func(ctx context.Context) error, done func(error)) {
+	parent := u.ctx
+	if sess := u.session(); sess != nil {
+		parent = sess.ctx
+	}
+	ctx, cancel := context.WithCancel(parent)
+	label := wrapped(what)
+	spin := widget.NewProgressBarInfinite()
+	d := dialog.NewCustom(title, "Cancel", container.NewVBox(label, spin), u.win)
+	d.SetOnClosed(cancel) // Cancel; after the work ended, a no-op
+	d.Resize(fyne.NewSize(460, 0))
+	d.Show()
+	go func() {
+		err := work(ctx)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		u.do(func() {
+			spin.Stop()
+			d.Hide() // runs cancel, which the work no longer heeds
+			if done != nil {
+				done(err)
+			}
+		})
+	}()
 }
