@@ -28,7 +28,7 @@ func (u *UI) runTask(title, what string, work func(ctx context.Context, progress
 	body := container.NewVBox(label, container.NewStack(spin, bar))
 	bar.Hide()
 	d := dialog.NewCustom(title, "Cancel", body, u.win)
-	d.SetOnClosed(cancel)
+	d.SetOnClosed(cancel) // Cancel; once the work ended, a no-op
 	d.Resize(fyne.NewSize(460, 0))
 	d.Show()
 	go func() {
@@ -49,9 +49,8 @@ func (u *UI) runTask(title, what string, work func(ctx context.Context, progress
 			err = ctx.Err()
 		}
 		u.do(func() {
-			d.SetOnClosed(nil)
-			d.Hide()
-			cancel()
+			spin.Stop()
+			d.Hide() // runs cancel, which the work no longer heeds
 			if done != nil {
 				done(err)
 			}
