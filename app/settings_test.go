@@ -1,10 +1,13 @@
 package app
 
 import (
+	"image/color"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/healthwallet/healthwallet/wallet"
@@ -87,4 +90,34 @@ func TestJoinFromSettings(t *testing.T) {
 	typeInto(entries(u.Window())[0], testPassphrase)
 	tap(t, u.Window(), "Unlock")
 	waitFor(t, "online", func() bool { return hasLabel(u.Window(), func(s string) bool { return s == "1 peer" }) })
+}
+
+// The theme choice is kept and applied: dark gives a dark background.
+func TestThemeChoice(t *testing.T) {
+	u := unlockUI(t, newOfflineWallet(t))
+	onUI(func() { u.main.show("Settings") })
+	var radio *widget.RadioGroup
+	waitFor(t, "theme choice", func() bool {
+		everything(u.Window(), func(o fyne.CanvasObject) {
+			if r, ok := o.(*widget.RadioGroup); ok {
+				radio = r
+			}
+		})
+		return radio != nil
+	})
+	for _, tc := range []struct {
+		choice string
+		dark   bool
+	}{{"Dark", true}, {"Light", false}} {
+		onUI(func() { radio.SetSelected(tc.choice) })
+		var bg color.Color
+		onUI(func() { bg = u.app.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight) })
+		r, g, b, _ := bg.RGBA()
+		if dark := r+g+b < 3*0x8000; dark != tc.dark {
+			t.Errorf("%s: background %v", tc.choice, bg)
+		}
+		if got := u.app.Preferences().String(prefTheme); got != strings.ToLower(tc.choice) {
+			t.Errorf("%s: preference %q", tc.choice, got)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -67,6 +68,14 @@ func (u *UI) showMain() {
 	m.rebuild(sess.view())
 	u.win.SetContent(container.NewStack(newActivityLayer(u.idle),
 		container.NewBorder(nil, m.status.bar, nil, nil, m.tabs)))
+	// Ctrl+L locks (Cmd+L on macOS), as in a password manager.
+	lockKey := &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+	u.win.Canvas().RemoveShortcut(lockKey)
+	u.win.Canvas().AddShortcut(lockKey, func(fyne.Shortcut) {
+		if u.main == m {
+			u.lock()
+		}
+	})
 	sess.watch(func(v chainView) {
 		u.do(func() {
 			if u.main != m {
