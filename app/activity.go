@@ -3,14 +3,17 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -56,6 +59,7 @@ type activityView struct {
 	head    uint64 // the head the log was read at
 	loaded  bool
 	entries []activityEntry // newest first
+	expiry  *time.Timer     // reads the log again when the next grant expires
 }
 
 // activityEntry is a log entry in words.
@@ -86,24 +90,35 @@ func (u *UI) activityScreen() fyne.CanvasObject {
 	export := widget.NewButtonWithIcon("Export as FHIR…", theme.DocumentSaveIcon(), v.export)
 	about := wrapped("Everything that happened to your records on the chain: requests, your answers, grants, revokes, expiries, keys given, records clinicians added and emergency openings. Every clinic on the network can audit the same log.")
 	top := container.NewVBox(about, container.NewHBox(widget.NewLabel("Show"), v.filter, v.count, layout.NewSpacer(), export))
-	sess.watch(func(cv chainView) { v.reload(cv.Status.Head.Number) })
+	sess.watch(func(cv chainView) { v.reload(cv.Status.Head.Number, false) })
 	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(v.rows))
 }
 
-// reload reads the log again when the chain has a new head.
-func (v *activityView) reload(head uint64) {
+// reload reads the log again when the chain has a new head, or when
+// forced: an expiry is no transaction, so no new block announces it.
+func (v *activityView) reload(head uint64, force bool) {
 	go func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
-		if v.loaded && head == v.head {
+		if v.loaded && head == v.head && !force {
 			return
 		}
-		entries, err := v.load(v.sess.ctx)
+		entries, next, err := v.load(v.sess.ctx)
 		if v.sess.ctx.Err() != nil {
 			return
 		}
 		if err == nil {
 			v.head, v.loaded = head, true
+			if v.expiry != nil {
+				v.expiry.Stop()
+			}
+			if !next.IsZero() {
+				v.expiry = time.AfterFunc(time.Until(next)+time.Second, func() {
+					if v.sess.ctx.Err() == nil {
+						v.reload(head, true)
+					}
+				})
+			}
 		}
 		v.u.do(func() {
 			if v.u.session() != v.sess {
@@ -121,11 +136,23 @@ func (v *activityView) reload(head uint64) {
 	}()
 }
 
-func (v *activityView) load(ctx context.Context) ([]activityEntry, error) {
+// load reads the log, and when the next grant in force expires (zero:
+// none does).
+func (v *activityView) load(ctx context.Context) ([]activityEntry, time.Time, error) {
 	w := v.sess.w
+	var next time.Time
+	grants, err := w.GrantsInForce(ctx)
+	if err != nil {
+		return nil, next, err
+	}
+	for _, g := range grants {
+		if !g.Expires.IsZero() && (next.IsZero() || g.Expires.Before(next)) {
+			next = g.Expires
+		}
+	}
 	log, err := w.AuditLog(ctx)
 	if err != nil {
-		return nil, err
+		return nil, next, err
 	}
 	names := partyNamer{w: w, me: w.ID().String(), seen: map[string]string{}}
 	out := make([]activityEntry, 0, len(log))
@@ -133,7 +160,7 @@ func (v *activityView) load(ctx context.Context) ([]activityEntry, error) {
 		out = append(out, activityEntry{Entry: e, what: names.sentence(e), detail: activityDetail(e)})
 	}
 	slices.Reverse(out)
-	return out, nil
+	return out, next, nil
 }
 
 // draw shows the entries the filter selects.
@@ -189,16 +216,13 @@ func (v *activityView) export() {
 		}
 		var size int
 		v.u.runSharingTask("Exporting", "Writing your activity log as FHIR…", func(ctx context.Context) error {
-			b, err := w.ExportAuditFHIR(ctx)
-			if err == nil {
-				size = len(b)
-				_, err = wc.Write(b)
-			}
-			if cerr := wc.Close(); err == nil {
-				err = cerr
-			}
+			var err error
+			size, err = writeActivityFHIR(ctx, w, wc)
 			return err
 		}, func(err error) {
+			if err != nil {
+				_ = storage.Delete(wc.URI()) // no half-written log left behind
+			}
 			switch {
 			case canceled(err):
 			case err != nil:
@@ -211,6 +235,21 @@ func (v *activityView) export() {
 	}, v.u.win)
 	d.SetFileName("health-wallet-activity.json")
 	d.Show()
+}
+
+// writeActivityFHIR writes the audit log as a FHIR R4 Bundle (healthwallet
+// audit --fhir) to out and closes it; it returns the bytes written.
+func writeActivityFHIR(ctx context.Context, w *wallet.Wallet, out io.WriteCloser) (int, error) {
+	b, err := w.ExportAuditFHIR(ctx)
+	if err != nil {
+		out.Close()
+		return 0, err
+	}
+	n, err := out.Write(b)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // partyNamer names the parties of the log, asking the chain once each.

@@ -52,6 +52,7 @@ type sharingView struct {
 	loadMu sync.Mutex // one load at a time
 	keys   [4]string  // what each part shows now, to rebuild only on change
 	data   sharingData
+	expiry *time.Timer // reads the chain again when the next grant expires
 }
 
 // sharingData is one reading of the chain for the screen.
@@ -220,6 +221,7 @@ func (v *sharingView) show(d sharingData) {
 	}
 	if keys[1] != v.keys[1] {
 		v.showGrants(d.grants)
+		v.reloadAtExpiry(d.grants)
 	}
 	if keys[2] != v.keys[2] {
 		v.showIncoming(d)
@@ -231,6 +233,28 @@ func (v *sharingView) show(d sharingData) {
 	v.tabs.Items[0].Text = countedTitle("Requests", len(d.requests))
 	v.tabs.Items[3].Text = countedTitle("Emergency access", len(d.unseen))
 	v.tabs.Refresh()
+}
+
+// reloadAtExpiry reads the chain again once the next grant has expired:
+// an expiry is no transaction, so no new block announces it.
+func (v *sharingView) reloadAtExpiry(grants []wallet.GrantInfo) {
+	if v.expiry != nil {
+		v.expiry.Stop()
+	}
+	var next time.Time
+	for _, g := range grants {
+		if !g.Expires.IsZero() && (next.IsZero() || g.Expires.Before(next)) {
+			next = g.Expires
+		}
+	}
+	if next.IsZero() {
+		return
+	}
+	v.expiry = time.AfterFunc(time.Until(next)+time.Second, func() {
+		if v.sess.ctx.Err() == nil {
+			v.reload()
+		}
+	})
 }
 
 func countedTitle(s string, n int) string {
