@@ -732,3 +732,7 @@ func cleanValue(s string) string {
 	}
 	return s
 }
+
+// HumanUnit writes a UCUM unit as a person reads it: "mm[Hg]" as "mmHg",
+// "kg/m2" as "kg/m²"; an annotation alone ("{score}") is no unit.
+func HumanUnit(u string) string { return humanUnit(u) }
