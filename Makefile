@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 SAMPLES  ?= ../shared/testdata/fhir/synthea-bundles
 FUZZTIME ?= 20s
 
-.PHONY: all deps build run test bench fuzz clean
+.PHONY: all deps build run test bench fuzz clean screenshots
 
 all: build
 
@@ -19,6 +19,12 @@ build: deps
 # Opens the app on a demo wallet (created on first run, with sample records).
 run: build
 	./$(BIN) demo --samples $(SAMPLES)
+
+# The README's screenshots (docs/screenshots/*.png): the real app under Xvfb
+# on a fresh demo, one screen per launch.
+screenshots: build
+	@bash packaging/install-deps.sh gui
+	bash packaging/screenshots.sh $(BIN) $(SAMPLES) docs/screenshots
 
 # Vet and the whole suite under the race detector, with kubo (built once,
 # cached) as the interop peer.

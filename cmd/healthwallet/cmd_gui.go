@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	hwapp "github.com/healthwallet/healthwallet/app"
@@ -56,7 +57,7 @@ func (g guiFlags) config(dataDir string) hwapp.Config {
 	return cfg
 }
 
-func runGUI(_ context.Context, env *cli, args []string) error {
+func runGUI(ctx context.Context, env *cli, args []string) error {
 	fs, g := addGUIFlags(env, "gui")
 	unlock := fs.Bool("unlock", false, "open the wallet at once with the passphrase from --passphrase-file or $"+envPassphrase+" (else a prompt), without the unlock screen")
 	if _, err := env.parse(fs, args); err != nil {
@@ -72,8 +73,23 @@ func runGUI(_ context.Context, env *cli, args []string) error {
 	} else {
 		ui.Start()
 	}
-	ui.Window().ShowAndRun()
+	showAndRun(ctx, ui)
 	return nil
+}
+
+// showAndRun runs the window until the user closes it or ctx ends (Ctrl+C,
+// SIGTERM), which closes it the same way, so the wallet closes cleanly.
+func showAndRun(ctx context.Context, ui *hwapp.UI) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			fyne.Do(ui.Window().Close)
+		case <-done:
+		}
+	}()
+	ui.Window().ShowAndRun()
+	close(done)
 }
 
 // openForGUI opens the wallet in the data directory with the CLI's
@@ -126,7 +142,7 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		if *noGUI {
 			return w.Close()
 		}
-		return showDemo(env, g, *dir, w, nil)
+		return showDemo(ctx, env, g, *dir, w, nil)
 	}
 	net, err := demonet.Start(ctx, *dir+"-consortium", slog.Default())
 	if err != nil {
@@ -153,14 +169,14 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		return waitForDemoRequest(ctx, env, net, w, n)
 	}
 	net.AskPatient(w.ID())
-	return showDemo(env, g, *dir, w, &n)
+	return showDemo(ctx, env, g, *dir, w, &n)
 }
 
-func showDemo(env *cli, g guiFlags, dir string, w *wallet.Wallet, n *wallet.Network) error {
+func showDemo(ctx context.Context, env *cli, g guiFlags, dir string, w *wallet.Wallet, n *wallet.Network) error {
 	fmt.Fprintf(env.stderr, "Demo wallet %s (passphrase %q)\n", dir, demoPassphrase)
 	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(dir))
 	ui.ShowWallet(w, n) // the UI closes w on lock or exit
-	ui.Window().ShowAndRun()
+	showAndRun(ctx, ui)
 	return nil
 }
 

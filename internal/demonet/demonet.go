@@ -168,6 +168,14 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error
 	if err := n.connect(ctx, n.Clinician, n.Addrs()); err != nil {
 		return nil, fmt.Errorf("demo clinician: %w", err)
 	}
+	// Each demo wallet also records the network, so `healthwallet gui
+	// --data-dir DIR/clinic-1` (or clinician) opens it on the demo chain
+	// while this consortium runs, and as a clinic or clinician after.
+	for _, w := range n.wallets() {
+		if err := wallet.Join(w.Dir(), n.Network()); err != nil {
+			return nil, fmt.Errorf("demo wallet %s: %w", w.Dir(), err)
+		}
+	}
 	if err := n.registerClinician(ctx); err != nil {
 		return nil, fmt.Errorf("register the demo clinician: %w", err)
 	}
@@ -214,6 +222,14 @@ func (n *Net) registerClinician(ctx context.Context) error {
 	}
 	_, err = clinic.RegisterClinician(ctx, n.Clinician.Public(), chain.RolePhysician)
 	return err
+}
+
+func (n *Net) wallets() []*wallet.Wallet {
+	var out []*wallet.Wallet
+	for _, c := range n.Clinics {
+		out = append(out, c.Wallet)
+	}
+	return append(out, n.Clinician)
 }
 
 // Network is the demo consortium as a member joins it: wallet.Join(dir,

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots of the real app, under Xvfb, on a fresh
+# demo (wallet, clinics and clinician in a temporary directory):
+#
+#   packaging/screenshots.sh [BINARY [SAMPLES [OUTDIR]]]
+#
+# BINARY defaults to bin/healthwallet, SAMPLES to the Synthea bundles the
+# Makefile's run target uses, OUTDIR to docs/screenshots. Each screen is
+# its own launch of the app (`--show SECTION`), waited for with deadlines;
+# a few need a click or typing (xdotool) at fixed places of the 1100x720
+# window. Needs Xvfb, xdotool and ImageMagick (packaging/install-deps.sh gui).
+set -euo pipefail
+
+bin=$(realpath "${1:-bin/healthwallet}")
+samples=${2:-../shared/testdata/fhir/synthea-bundles}
+out=${3:-docs/screenshots}
+deadline=${SCREENSHOT_TIMEOUT:-60} # seconds for a window to appear
+
+for tool in Xvfb xdotool import; do
+  command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing (packaging/install-deps.sh gui)" >&2; exit 1; }
+done
+mkdir -p "$out"
+out=$(realpath "$out")
+
+work=$(mktemp -d)
+xvfb=""
+app=""
+cleanup() {
+  stop_app
+  if [[ -n $xvfb ]]; then kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+
+# stop_app ends the running app as Ctrl+C would (it closes its wallets),
+# and kills it if it has not exited within 20 s.
+stop_app() {
+  [[ -n $app ]] || return 0
+  kill -TERM "$app" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$app" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -KILL "$app" 2>/dev/null || true
+  wait "$app" 2>/dev/null || true
+  app=""
+}
+trap cleanup EXIT
+
+# A fresh home, so no theme or setting of the user's changes the pictures.
+export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_CACHE_HOME=$work/home/.cache XDG_DATA_HOME=$work/home/.local/share
+export XDG_RUNTIME_DIR=$work/run
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME"
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+
+# Xvfb picks a free display and says which.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb=$!
+for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
+[[ -s $work/display ]] || { echo "screenshots: Xvfb did not start:" >&2; cat "$work/xvfb.log" >&2; exit 1; }
+export DISPLAY=:$(head -1 "$work/display")
+
+demo=$work/demo
+consortium=$demo-consortium
+echo "demo consortium passphrase" >"$work/clinic.pass" # demonet.Passphrase: public by design
+
+# The demo once without a window: wallet, records, clinics, and the
+# clinician's request in the inbox.
+"$bin" demo --demo-dir "$demo" --samples "$samples" --no-gui 2>&1 | sed 's/^/  /'
+
+# launch starts the app with the given arguments and waits for its window
+# (window id in $win), then for the first unlocked screen when it opens
+# one (--ready-file), then for screens that load in the background.
+launch() {
+  rm -f "$work/ready"
+  "$bin" "$@" --ready-file "$work/ready" >"$work/app.log" 2>&1 &
+  app=$!
+  win=$(timeout "$deadline" xdotool search --sync --onlyvisible --name '^Health Wallet$' | head -1) || true
+  if [[ -z $win ]]; then
+    echo "screenshots: no window within ${deadline}s for: $*" >&2
+    cat "$work/app.log" >&2
+    exit 1
+  fi
+  for _ in $(seq 50); do [[ -s $work/ready ]] && break; sleep 0.2; done
+  sleep 3
+}
+
+shot() {
+  import -window "$win" "$out/$1.png"
+  echo "  $out/$1.png"
+}
+
+click() { xdotool mousemove --window "$win" "$1" "$2" click 1; sleep 0.5; }
+
+# find types into the records screen's search field and opens the first
+# record found.
+find_record() {
+  click 280 61
+  xdotool type --delay 20 "$1"
+  sleep 2
+  click 280 145
+  sleep 2
+}
+
+launch gui --data-dir "$work/new"
+shot welcome
+stop_app
+
+launch gui --data-dir "$demo"
+shot unlock
+stop_app
+
+launch demo --demo-dir "$demo"
+shot records
+find_record "Alzheimer"
+shot record
+stop_app
+
+launch demo --demo-dir "$demo"
+find_record "Total Cholesterol"
+shot chart
+stop_app
+
+for section in Sharing Activity "My ID"; do
+  launch demo --demo-dir "$demo" --show "$section"
+  name=$(echo "$section" | tr -d ' ' | tr '[:upper:]' '[:lower:]')
+  shot "$name"
+  stop_app
+done
+
+# The clinic's and the clinician's own wallets, on the copy of the chain
+# they keep (the demo consortium is stopped: they are open here instead).
+# Their sections depend on roles the session learns after unlocking, so
+# they are clicked (the fifth tab) rather than named with --show.
+launch gui --data-dir "$consortium/clinic-1" --unlock --passphrase-file "$work/clinic.pass"
+click 37 262
+sleep 2
+shot clinic
+stop_app
+
+launch gui --data-dir "$consortium/clinician" --unlock --passphrase-file "$work/clinic.pass"
+click 37 262
+sleep 2
+shot patients
+stop_app
