@@ -48,9 +48,9 @@ func (u *UI) myIDScreen() fyne.CanvasObject {
 		img.SetMinSize(fyne.NewSize(idQRSize, idQRSize))
 		code = img
 	}
-	patient := widget.NewCard("Your Health Wallet ID",
-		"Give it to a clinician so they can ask you for access; they cannot see anything until you approve.",
+	patient := widget.NewCard("Your Health Wallet ID", "",
 		container.NewVBox(
+			wrapped("Give it to a clinician so they can ask you for access; they see nothing until you approve."),
 			container.NewBorder(nil, nil, nil, copyID, idText),
 			wrapped("Or let them scan this code with their phone or their Health Wallet:"),
 			container.NewHBox(layout.NewSpacer(), code, layout.NewSpacer()),

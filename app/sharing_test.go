@@ -57,11 +57,11 @@ func unlockNotifying(t *testing.T, dir string) (*UI, *notifyingApp) {
 	u.do = queueUI
 	t.Cleanup(func() { onUI(u.Window().Close) })
 	onUI(u.Start)
-	unlockWith(t, u)
+	unlockAgain(t, u)
 	return u, a
 }
 
-func unlockWith(t *testing.T, u *UI) {
+func unlockAgain(t *testing.T, u *UI) {
 	t.Helper()
 	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
 	typeInto(entries(u.Window())[0], testPassphrase)
@@ -72,7 +72,7 @@ func unlockWith(t *testing.T, u *UI) {
 
 // importRecords fills a member's wallet (closed, offline) from the test
 // bundle.
-func importRecords(t *testing.T, dir string) {
+func importBundleInto(t *testing.T, dir string) {
 	t.Helper()
 	w, err := wallet.Open(dir, []byte(testPassphrase), testOpts)
 	if err != nil {
@@ -84,13 +84,13 @@ func importRecords(t *testing.T, dir string) {
 	}
 }
 
-func showSection(u *UI, name string) {
+func goToSection(u *UI, name string) {
 	onUI(func() { u.main.show(name) })
 }
 
 // selectTab selects the tab of an inner AppTabs whose title starts with
 // title.
-func selectTab(t *testing.T, w fyne.Window, title string) {
+func selectInnerTab(t *testing.T, w fyne.Window, title string) {
 	t.Helper()
 	waitFor(t, "tab "+title, func() bool {
 		var tabs *container.AppTabs
@@ -111,12 +111,12 @@ func selectTab(t *testing.T, w fyne.Window, title string) {
 	})
 }
 
-func labelContains(w fyne.Window, s string) bool {
+func anyLabelHas(w fyne.Window, s string) bool {
 	return hasLabel(w, func(l string) bool { return strings.Contains(l, s) })
 }
 
 // sectionTitle is the navigation's text for a section ("Sharing (1)").
-func sectionTitle(u *UI, name string) string {
+func navTitle(u *UI, name string) string {
 	var text string
 	onUI(func() {
 		if u.main == nil {
@@ -137,7 +137,7 @@ func sectionTitle(u *UI, name string) string {
 // can read no more; the activity log tells the story.
 func TestSharingApproveAndRevoke(t *testing.T) {
 	c, dirs := newConsortium(t, "patient", "doctor")
-	importRecords(t, dirs["patient"])
+	importBundleInto(t, dirs["patient"])
 	doctor := c.open(t, dirs["doctor"])
 	defer doctor.Close()
 	c.register(t, doctor)
@@ -145,8 +145,8 @@ func TestSharingApproveAndRevoke(t *testing.T) {
 	u, app := unlockNotifying(t, dirs["patient"])
 	win := u.Window()
 	patient := u.Wallet()
-	showSection(u, "Sharing")
-	waitFor(t, "empty inbox", func() bool { return labelContains(win, "No one is waiting for an answer") })
+	goToSection(u, "Sharing")
+	waitFor(t, "empty inbox", func() bool { return anyLabelHas(win, "No one is waiting for an answer") })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -155,11 +155,11 @@ func TestSharingApproveAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the request in the inbox", func() bool {
-		return labelContains(win, "before your follow-up visit") && labelContains(win, "Wants to see: Conditions, Allergies") &&
-			labelContains(win, "Why: treatment") && labelContains(win, "For: 30 days")
+		return anyLabelHas(win, "before your follow-up visit") && anyLabelHas(win, "Wants to see: Conditions, Allergies") &&
+			anyLabelHas(win, "Why: treatment") && anyLabelHas(win, "For: 30 days")
 	})
 	waitFor(t, "a notification and a count on Sharing", func() bool {
-		return app.notifications("New request for your records") == 1 && sectionTitle(u, "Sharing") == "Sharing (1)"
+		return app.notifications("New request for your records") == 1 && navTitle(u, "Sharing") == "Sharing (1)"
 	})
 
 	// Approve conditions only, for 7 days.
@@ -188,11 +188,11 @@ func TestSharingApproveAndRevoke(t *testing.T) {
 	})
 	tap(t, win, "Share")
 
-	selectTab(t, win, "Active grants")
+	selectInnerTab(t, win, "Active grants")
 	waitFor(t, "the grant among active grants", func() bool {
-		return labelContains(win, "Can read: Conditions") && labelContains(win, "(in 7 days)")
+		return anyLabelHas(win, "Can read: Conditions") && anyLabelHas(win, "(in 7 days)")
 	})
-	waitFor(t, "the count on Sharing cleared", func() bool { return sectionTitle(u, "Sharing") == "Sharing" })
+	waitFor(t, "the count on Sharing cleared", func() bool { return navTitle(u, "Sharing") == "Sharing" })
 
 	var shared []wallet.SharedRecord
 	waitFor(t, "the doctor reads the shared records", func() bool {
@@ -217,19 +217,19 @@ func TestSharingApproveAndRevoke(t *testing.T) {
 	}
 
 	tap(t, win, "Revoke…")
-	waitFor(t, "the revoke confirmation", func() bool { return labelContains(win, "What they already read cannot be recalled") })
+	waitFor(t, "the revoke confirmation", func() bool { return anyLabelHas(win, "What they already read cannot be recalled") })
 	tap(t, win, "Revoke")
-	waitFor(t, "no grant listed", func() bool { return labelContains(win, "You are not sharing records with anyone now") })
+	waitFor(t, "no grant listed", func() bool { return anyLabelHas(win, "You are not sharing records with anyone now") })
 	waitFor(t, "the doctor refused after the revoke", func() bool {
 		_, err := doctor.ReadShared(ctx, shared[0])
 		return errors.Is(err, wallet.ErrAccessEnded)
 	})
 
-	showSection(u, "Activity")
+	goToSection(u, "Activity")
 	waitFor(t, "request, grant and revoke in the activity log", func() bool {
-		return labelContains(win, "asked to see conditions, allergies.") &&
-			labelContains(win, "You shared conditions with Physician at Test Clinic") &&
-			labelContains(win, "You revoked the access of Physician at Test Clinic")
+		return anyLabelHas(win, "asked to see conditions, allergies.") &&
+			anyLabelHas(win, "You shared conditions with Physician at Test Clinic") &&
+			anyLabelHas(win, "You revoked the access of Physician at Test Clinic")
 	})
 }
 
@@ -245,7 +245,7 @@ func TestSharingDecline(t *testing.T) {
 	u, app := unlockNotifying(t, dirs["patient"])
 	win := u.Window()
 	patientID := u.Wallet().ID()
-	showSection(u, "Sharing")
+	goToSection(u, "Sharing")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := doctor.RequestAccess(ctx, patientID, wallet.AccessRequest{Categories: []string{"medications"},
@@ -254,30 +254,30 @@ func TestSharingDecline(t *testing.T) {
 	}
 	const title = "New request for your records"
 	waitFor(t, "the request and its notification", func() bool {
-		return labelContains(win, "Wants to see: Medications") && app.notifications(title) == 1
+		return anyLabelHas(win, "Wants to see: Medications") && app.notifications(title) == 1
 	})
 
 	// Locked and unlocked: the request is still waiting (the count says
 	// so) but was already notified.
 	tap(t, win, "Lock")
-	unlockWith(t, u)
-	waitFor(t, "the count on Sharing after unlocking again", func() bool { return sectionTitle(u, "Sharing") == "Sharing (1)" })
+	unlockAgain(t, u)
+	waitFor(t, "the count on Sharing after unlocking again", func() bool { return navTitle(u, "Sharing") == "Sharing (1)" })
 	if n := app.notifications(title); n != 1 {
 		t.Fatalf("%d notifications of the one request", n)
 	}
 
-	showSection(u, "Sharing")
+	goToSection(u, "Sharing")
 	tap(t, win, "Decline…")
-	waitFor(t, "the decline confirmation", func() bool { return labelContains(win, "They will see that you said no") })
+	waitFor(t, "the decline confirmation", func() bool { return anyLabelHas(win, "They will see that you said no") })
 	tap(t, win, "Decline")
-	waitFor(t, "the inbox emptied", func() bool { return labelContains(win, "No one is waiting for an answer") })
+	waitFor(t, "the inbox emptied", func() bool { return anyLabelHas(win, "No one is waiting for an answer") })
 	waitFor(t, "the decision on the doctor's chain", func() bool {
 		pending, err := doctor.Ledger().State().PendingRequests(chain.PublicKey(patientID.SigningKey()))
 		return err == nil && len(pending) == 0
 	})
-	showSection(u, "Activity")
+	goToSection(u, "Activity")
 	waitFor(t, "the decline in the activity log", func() bool {
-		return labelContains(win, "You declined a request from Physician at Test Clinic")
+		return anyLabelHas(win, "You declined a request from Physician at Test Clinic")
 	})
 	if n := app.notifications(title); n != 1 {
 		t.Fatalf("%d notifications of the one request", n)
@@ -298,7 +298,7 @@ func TestMyIDAndOffline(t *testing.T) {
 	u := unlockUI(t, dir)
 	win := u.Window()
 
-	showSection(u, "My ID")
+	goToSection(u, "My ID")
 	var img *canvas.Image
 	waitFor(t, "the QR code", func() bool {
 		everything(win, func(o fyne.CanvasObject) {
@@ -339,11 +339,136 @@ func TestMyIDAndOffline(t *testing.T) {
 	}
 
 	for _, section := range []string{"Sharing", "Activity"} {
-		showSection(u, section)
+		goToSection(u, section)
 		waitFor(t, section+" says to join a network", func() bool {
-			return labelContains(win, "has not joined one yet") && labelContains(win, "Settings → Network")
+			return anyLabelHas(win, "has not joined one yet") && anyLabelHas(win, "Settings → Network")
 		})
 	}
 	tap(t, win, "Open Settings")
-	waitFor(t, "the settings", func() bool { return labelContains(win, "Not on a network yet") })
+	waitFor(t, "the settings", func() bool { return anyLabelHas(win, "Not on a network yet") })
+}
+
+// A clinician the patient lets add records (shared unasked, from the
+// Sharing screen) adds a lab result; the patient reads it and keeps it.
+// The patient sets up emergency access; a clinician opens the summary; the
+// patient is notified, sees the opening, marks it seen, and withdraws.
+func TestSharingIncomingAndEmergency(t *testing.T) {
+	c, dirs := newConsortium(t, "patient", "doctor")
+	importBundleInto(t, dirs["patient"])
+	doctor := c.open(t, dirs["doctor"])
+	defer doctor.Close()
+	c.register(t, doctor)
+
+	u, app := unlockNotifying(t, dirs["patient"])
+	win := u.Window()
+	patient := u.Wallet()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	goToSection(u, "Sharing")
+	selectInnerTab(t, win, "Active grants")
+
+	// Share without a request: observations, read and add.
+	tap(t, win, "Share without a request…")
+	var id *widget.Entry
+	var cats *widget.CheckGroup
+	var write *widget.Check
+	waitFor(t, "the share dialog", func() bool {
+		everything(win, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Entry:
+				if x.PlaceHolder == "hw1…" {
+					id = x
+				}
+			case *widget.CheckGroup:
+				cats = x
+			case *widget.Check:
+				if strings.HasPrefix(x.Text, "Let them add records") {
+					write = x
+				}
+			}
+		})
+		return id != nil && cats != nil && write != nil
+	})
+	typeInto(id, doctor.ID().String())
+	onUI(func() {
+		cats.SetSelected([]string{"Test results and measurements"})
+		write.SetChecked(true)
+	})
+	tap(t, win, "Share")
+	waitFor(t, "the grant listed", func() bool {
+		return anyLabelHas(win, "Can read and add: Test results and measurements") && anyLabelHas(win, "(in 30 days)")
+	})
+
+	obs := []byte(`{"resourceType":"Observation","id":"hb-1","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"Haemoglobin"},"effectiveDateTime":"2026-12-01T10:00:00Z","valueQuantity":{"value":13.5,"unit":"g/dL"}}`)
+	waitFor(t, "the doctor adds a record", func() bool {
+		_, err := doctor.AddForPatient(ctx, patient.ChainKey(), "haemoglobin.json", obs)
+		return err == nil
+	})
+	selectInnerTab(t, win, "From clinicians")
+	waitFor(t, "the added record", func() bool { return anyLabelHas(win, "Added by Physician at Test Clinic") })
+	tap(t, win, "Read")
+	waitFor(t, "the record read", func() bool { return anyLabelHas(win, "Haemoglobin") })
+	tap(t, win, "Close")
+	before, err := patient.List(ctx, wallet.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tap(t, win, "Keep")
+	waitFor(t, "kept", func() bool { return anyLabelHas(win, "is now in your records") })
+	tap(t, win, "OK")
+	after, err := patient.List(ctx, wallet.Query{})
+	if err != nil || len(after) != len(before)+1 {
+		t.Fatalf("%d records after keeping, %d before: %v", len(after), len(before), err)
+	}
+
+	// Emergency access: set up once the clinic has published its key.
+	selectInnerTab(t, win, "Emergency access")
+	waitFor(t, "not set up", func() bool { return anyLabelHas(win, "Not set up") })
+	waitFor(t, "the clinic's published key", func() bool {
+		_, err := patient.Ledger().State().ClinicIdentity(c.Clinic.ChainKey())
+		return err == nil
+	})
+	var blood *widget.Select
+	everything(win, func(o fyne.CanvasObject) {
+		if s, ok := o.(*widget.Select); ok && len(s.Options) > 1 && s.Options[1] == "A+" {
+			blood = s
+		}
+	})
+	if blood == nil {
+		t.Fatal("no blood group choice")
+	}
+	onUI(func() { blood.SetSelected("O+") })
+	es := entries(win)
+	if len(es) != 3 {
+		t.Fatalf("the emergency form has %d entries, want 3", len(es))
+	}
+	typeInto(es[0], "Ana Example")
+	typeInto(es[1], "+1 555 0100")
+	tap(t, win, "Authorize")
+	waitFor(t, "emergency access set up", func() bool { return anyLabelHas(win, "blood group O+ and an emergency contact") })
+	tap(t, win, "Close")
+	waitFor(t, "in force", func() bool { return anyLabelHas(win, "Set up since") })
+
+	if _, err := doctor.OpenEmergency(ctx, patient.ChainKey(), chain.PurposeETREAT, "unresponsive in the emergency room"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the opening shown and notified", func() bool {
+		return anyLabelHas(win, "New — ") && anyLabelHas(win, "unresponsive in the emergency room") &&
+			app.notifications("Your emergency summary was opened") == 1 && navTitle(u, "Sharing") == "Sharing (1)"
+	})
+	tap(t, win, "Mark as seen")
+	waitFor(t, "the opening seen", func() bool {
+		return !anyLabelHas(win, "New — ") && anyLabelHas(win, "unresponsive in the emergency room") &&
+			navTitle(u, "Sharing") == "Sharing"
+	})
+
+	tap(t, win, "Withdraw…")
+	tap(t, win, "Withdraw")
+	waitFor(t, "withdrawn", func() bool { return anyLabelHas(win, "Not set up") })
+	if _, ok, err := patient.EmergencyInForce(); ok || err != nil {
+		t.Fatalf("emergency access still in force (%v)", err)
+	}
+	if n := app.notifications("Your emergency summary was opened"); n != 1 {
+		t.Fatalf("%d notifications of one opening", n)
+	}
 }
