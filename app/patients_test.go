@@ -184,7 +184,9 @@ func TestPatientsScreen(t *testing.T) {
 
 	// A lab result added under the write grant reaches the patient.
 	waitFor(t, "the add button", func() bool { return findButton(win, "Add a record for this patient…") != nil })
-	onUI(func() { id.v.addRecord(patient.ChainKey(), "haemoglobin.json", io.NopCloser(bytes.NewReader([]byte(labResult)))) })
+	onUI(func() {
+		id.v.addRecord(patient.ChainKey(), "haemoglobin.json", io.NopCloser(bytes.NewReader([]byte(labResult))))
+	})
 	waitFor(t, "the added message", func() bool {
 		return labelContaining(win, "Added the Observation (test results and measurements)")
 	})
