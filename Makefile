@@ -33,7 +33,9 @@ test: deps kubo
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 # Runs every benchmark and writes BENCHMARKS.md with the machine and figures.
+# The start-up benchmark launches the app under Xvfb (installed here).
 bench: deps
+	@bash packaging/install-deps.sh gui
 	$(GO) run ./internal/benchreport -out BENCHMARKS.md
 
 # Runs each fuzz target for FUZZTIME.

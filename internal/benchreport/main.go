@@ -58,6 +58,9 @@ var goals = []goal{
 	{"chain: block propagation, publish to both other nodes' heads (3 nodes, loopback, 100-tx block)", "chain/p2p", "BenchmarkBlockPropagation3Nodes", "", "ms/propagation", "measured", ""},
 	{"chain: sync replay of 10,000 × 100-tx blocks, wall time", "chain/ledger", "BenchmarkSync10000x100", "", "s/replay", "measured", ""},
 	{"unlock: Argon2id 64 MiB, t=3, p=4 (ns)", "wallet/keystore", "BenchmarkUnlock", "", "ns/op", "under 1 s", ""},
+	{"start-up: launch to an interactive unlocked window, 10,000 records (`gui --unlock`, Argon2id included, Xvfb)", "cmd/healthwallet", "BenchmarkStartup10000", "", "ms/start", "< 1500 ms", ""},
+	{"memory: resident when idle after start-up, 10,000 records (VmRSS, with Mesa's software GL libraries)", "cmd/healthwallet", "BenchmarkStartup10000", "", "MB-idle-RSS", "< 200 MB", ""},
+	{"memory: the process's own resident memory when idle (RssAnon: without mapped libraries)", "cmd/healthwallet", "BenchmarkStartup10000", "", "MB-idle-anon", "measured", ""},
 	{"access: patient's approval to the clinician holding 100 decrypted records (5 MB; loopback, 2 s block period, approval just after a block, records via a clinic node's pins)", "wallet", "BenchmarkApprovalToRead", "", "s/approval-to-read", "< period + 1 s (3 s)", ""},
 }
 
