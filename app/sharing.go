@@ -634,8 +634,7 @@ func (v *sharingView) showEmergency(d sharingData) {
 		if !d.emergency.Since.IsZero() {
 			since = " since " + dayWords(d.emergency.Since)
 		}
-		v.emergency.SetText(fmt.Sprintf("Set up%s: any %d of the %d clinics holding a part of its key can open it together for a registered clinician.",
-			since, d.emergency.Threshold, d.emergency.Holders))
+		v.emergency.SetText("Set up" + since + ". " + keyHoldersWords(d.emergency.Threshold, d.emergency.Holders))
 		v.authorize.SetText("Update")
 		v.withdraw.Enable()
 	} else {
@@ -708,8 +707,8 @@ func (v *sharingView) authorizeEmergency(extras fhir.EmergencyExtras) {
 				v.u.showError("Emergency access not set up", err)
 				return
 			}
-			msg := fmt.Sprintf("Your emergency summary holds %s.\n\nIts key is split among %d clinics: any %d of them together can open it for a registered clinician, and each opening is recorded on the chain.",
-				summaryWords(a.Summary), a.Holders, a.Threshold)
+			msg := fmt.Sprintf("Your emergency summary holds %s.\n\n%s Each opening is recorded on the chain.",
+				summaryWords(a.Summary), keyHoldersWords(a.Threshold, a.Holders))
 			if err != nil {
 				msg += "\n\n" + notSettledWords
 			}
@@ -724,6 +723,14 @@ func (v *sharingView) withdrawEmergency() {
 			w := v.sess.w
 			v.submit("Withdrawing", "Recording the withdrawal on the chain…", func(ctx context.Context) error { return w.Revoke(ctx, id) })
 		})
+}
+
+// keyHoldersWords says who can open the emergency summary.
+func keyHoldersWords(threshold, holders int) string {
+	if holders == 1 {
+		return "Your network has one clinic, which holds the whole key and opens the summary for a registered clinician; with more clinics, no single one could."
+	}
+	return fmt.Sprintf("Its key is split among %d clinics: any %d of them together can open it for a registered clinician.", holders, threshold)
 }
 
 // summaryWords says what went into an emergency summary.

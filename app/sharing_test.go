@@ -445,7 +445,7 @@ func TestSharingIncomingAndEmergency(t *testing.T) {
 	typeInto(es[0], "Ana Example")
 	typeInto(es[1], "+1 555 0100")
 	tap(t, win, "Authorize")
-	waitFor(t, "emergency access set up", func() bool { return anyLabelHas(win, "blood group O+ and an emergency contact") })
+	waitFor(t, "emergency access set up", func() bool { return anyLabelHas(win, "blood group O+, an emergency contact") })
 	tap(t, win, "Close")
 	waitFor(t, "in force", func() bool { return anyLabelHas(win, "Set up since") })
 
