@@ -250,3 +250,12 @@ func (w *Wallet) SignerVotes(ctx context.Context) ([]SignerVote, error) {
 	}
 	return out, nil
 }
+
+// PinQuota is how many bytes of the chain's content the wallet pins for
+// the network (a clinic node's job); 0 when it pins nothing.
+func (w *Wallet) PinQuota() int64 {
+	if w.opts.Chain == nil {
+		return 0
+	}
+	return w.opts.Chain.PinQuota
+}
