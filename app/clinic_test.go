@@ -146,7 +146,9 @@ func TestClinicScreen(t *testing.T) {
 	openSection(t, u, "Clinic")
 	waitFor(t, "the dashboard", func() bool {
 		return labelContaining(win, "hw-clinic-test") &&
-			hasLabel(win, func(s string) bool { return strings.HasPrefix(s, "1 clinic: Test Clinic (") && strings.HasSuffix(s, ", this wallet") }) &&
+			hasLabel(win, func(s string) bool {
+				return strings.HasPrefix(s, "1 clinic: Test Clinic (") && strings.HasSuffix(s, ", this wallet")
+			}) &&
 			labelContaining(win, "Is a signer")
 	})
 
