@@ -60,8 +60,6 @@ for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
 export DISPLAY=:$(head -1 "$work/display")
 
 demo=$work/demo
-consortium=$demo-consortium
-echo "demo consortium passphrase" >"$work/clinic.pass" # demonet.Passphrase: public by design
 
 # The demo once without a window: wallet, records, clinics, and the
 # clinician's request in the inbox.
@@ -127,17 +125,17 @@ for section in Sharing Activity "My ID"; do
   stop_app
 done
 
-# The clinic's and the clinician's own wallets, on the copy of the chain
-# they keep (the demo consortium is stopped: they are open here instead).
-# Their sections depend on roles the session learns after unlocking, so
-# they are clicked (the fifth tab) rather than named with --show.
-launch gui --data-dir "$consortium/clinic-1" --unlock --passphrase-file "$work/clinic.pass"
+# The demo through a clinic's and the clinician's eyes: the consortium runs
+# but for that member, whose wallet the app shows. Their sections depend on
+# roles the session learns after unlocking, so they are clicked (the fifth
+# tab) rather than named with --show.
+launch demo --demo-dir "$demo" --as clinic-1
 click 37 262
 sleep 2
 shot clinic
 stop_app
 
-launch gui --data-dir "$consortium/clinician" --unlock --passphrase-file "$work/clinic.pass"
+launch demo --demo-dir "$demo" --as clinician
 click 37 262
 sleep 2
 shot patients

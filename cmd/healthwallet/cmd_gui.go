@@ -128,8 +128,12 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	samples := fs.String("samples", "", "sample records to import on first use: a FHIR file, or a directory of Synthea bundles (the first is used)")
 	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and consortium, wait until the clinician's request reached the wallet, report, and exit")
 	noNet := fs.Bool("no-network", false, "do not start the demo consortium")
+	as := fs.String("as", "", "open the wallet of a demo `member` instead of the patient's: "+strings.Join(demonet.Members, ", "))
 	if _, err := env.parse(fs, args); err != nil {
 		return err
+	}
+	if *as != "" {
+		return runDemoAs(ctx, env, g, *dir+"-consortium", *as, *noGUI)
 	}
 	if err := prepareDemo(ctx, env, *dir, *samples); err != nil {
 		return err
@@ -170,6 +174,30 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	}
 	net.AskPatient(w.ID())
 	return showDemo(ctx, env, g, *dir, w, &n)
+}
+
+// runDemoAs runs the demo consortium but for one member, whose wallet the
+// app shows: the demo from a clinic's or the clinician's side.
+func runDemoAs(ctx context.Context, env *cli, g guiFlags, dir, member string, noGUI bool) error {
+	net, err := demonet.StartExcept(ctx, dir, slog.Default(), member)
+	if err != nil {
+		return fmt.Errorf("demo consortium: %w", err)
+	}
+	defer net.Close()
+	w, n, err := net.OpenMember(member, walletOptions)
+	if err != nil {
+		return fmt.Errorf("demo %s: %w", member, err)
+	}
+	fmt.Fprintf(env.stderr, "Demo consortium on loopback, seen by %s; chain %s at block %d\n",
+		member, demonet.ChainID, w.Ledger().Head().Number)
+	if noGUI {
+		return w.Close()
+	}
+	fmt.Fprintf(env.stderr, "Demo wallet %s (passphrase %q)\n", w.Dir(), demonet.Passphrase)
+	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(w.Dir()))
+	ui.ShowWallet(w, &n)
+	showAndRun(ctx, ui)
+	return nil
 }
 
 func showDemo(ctx context.Context, env *cli, g guiFlags, dir string, w *wallet.Wallet, n *wallet.Network) error {

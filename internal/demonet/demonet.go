@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,9 +100,13 @@ type Clinic struct {
 
 // Net is the running demo consortium.
 type Net struct {
-	Clinics   []*Clinic
+	// Clinics are in the order of the package's Clinics; a clinic left to
+	// the caller (StartExcept) has no Wallet here.
+	Clinics []*Clinic
+	// Clinician is nil when left to the caller.
 	Clinician *wallet.Wallet
 
+	dir     string
 	genesis *chain.Genesis
 	log     *slog.Logger
 	ctx     context.Context // ends at Close
@@ -115,58 +120,91 @@ type Net struct {
 // port each run (Network gives the ports of this run).
 var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
 
+// Members are the demo parties' short names, as `healthwallet demo --as`
+// takes them: the directory each wallet lives in under the consortium's.
+var Members = []string{"clinic-1", "clinic-2", "clinician"}
+
+// memberName is the party a member's directory holds.
+func memberName(member string) (string, bool) {
+	for i, m := range Members {
+		if m == member {
+			if i < len(Clinics) {
+				return Clinics[i], true
+			}
+			return ClinicianName, true
+		}
+	}
+	return "", false
+}
+
 // Start runs the demo clinics and clinician with their wallets under dir
 // (created on first use from the fixed phrases; a restart resumes their
-// chain) until Close. The clinicians's registration by clinic 1 is
-// submitted in the background if the chain does not hold it yet.
-func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error) {
+// chain) until Close. The clinician's registration by clinic 1 is
+// submitted if the chain does not hold it yet.
+func Start(ctx context.Context, dir string, log *slog.Logger) (*Net, error) {
+	return StartExcept(ctx, dir, log, "")
+}
+
+// StartExcept is Start without the wallet of member (one of Members; ""
+// for none), which the caller opens itself with OpenMember, to look at the
+// demo through that party's eyes.
+func StartExcept(ctx context.Context, dir string, log *slog.Logger, except string) (_ *Net, err error) {
+	if except != "" {
+		if _, ok := memberName(except); !ok {
+			return nil, fmt.Errorf("demo: no member %q (one of %s)", except, strings.Join(Members, ", "))
+		}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n := &Net{genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel}
+	n := &Net{dir: dir, genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel}
 	defer func() {
 		if err != nil {
 			n.Close()
 		}
 	}()
-	var first []string
 	for i, name := range Clinics {
-		w, err := n.openWallet(filepath.Join(dir, fmt.Sprintf("clinic-%d", i+1)), name, first, 1<<30)
-		if err != nil {
-			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
-		}
-		c := &Clinic{Name: name, Wallet: w}
+		c := &Clinic{Name: name}
 		n.Clinics = append(n.Clinics, c)
-		if err := n.connect(ctx, w, first); err != nil {
+		if Members[i] == except {
+			continue
+		}
+		peers := n.Addrs()
+		if c.Wallet, err = n.openWallet(filepath.Join(dir, Members[i]), name, peers, 1<<30); err != nil {
 			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
 		}
+		if err := n.connect(ctx, c.Wallet, peers); err != nil {
+			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
+		}
+		w := c.Wallet
 		n.wg.Go(func() {
 			if err := w.RunSealer(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Warn("demo clinic stopped sealing", "clinic", name, "err", err)
 			}
 		})
-		if i == 0 {
-			first = w.Addrs()
-		}
 	}
-	// Clinic 1 started alone: have it catch up with the others, so it
-	// judges below whether the clinician is registered on the latest
-	// chain.
-	if len(n.Clinics) > 1 {
+	// The first clinic started alone: have it catch up with the others,
+	// so it judges below whether the clinician is registered on the
+	// latest chain.
+	if first := n.Clinics[0].Wallet; first != nil {
 		var others []string
 		for _, c := range n.Clinics[1:] {
-			others = append(others, c.Wallet.Addrs()...)
+			if c.Wallet != nil {
+				others = append(others, c.Wallet.Addrs()...)
+			}
 		}
-		if err := n.connect(ctx, n.Clinics[0].Wallet, others); err != nil {
+		if err := n.connect(ctx, first, others); err != nil {
 			return nil, fmt.Errorf("demo clinic %s: %w", Clinics[0], err)
 		}
 	}
-	if n.Clinician, err = n.openWallet(filepath.Join(dir, "clinician"), ClinicianName, n.Addrs(), 0); err != nil {
-		return nil, fmt.Errorf("demo clinician: %w", err)
-	}
-	if err := n.connect(ctx, n.Clinician, n.Addrs()); err != nil {
-		return nil, fmt.Errorf("demo clinician: %w", err)
+	if except != "clinician" {
+		if n.Clinician, err = n.openWallet(filepath.Join(dir, "clinician"), ClinicianName, n.Addrs(), 0); err != nil {
+			return nil, fmt.Errorf("demo clinician: %w", err)
+		}
+		if err := n.connect(ctx, n.Clinician, n.Addrs()); err != nil {
+			return nil, fmt.Errorf("demo clinician: %w", err)
+		}
 	}
 	// Each demo wallet also records the network, so `healthwallet gui
 	// --data-dir DIR/clinic-1` (or clinician) opens it on the demo chain
@@ -180,6 +218,37 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (_ *Net, err error
 		return nil, fmt.Errorf("register the demo clinician: %w", err)
 	}
 	return n, nil
+}
+
+// OpenMember opens the wallet of member (one of Members, the one
+// StartExcept left out) on the running demo network, restoring it from its
+// fixed phrase on first use, and returns it with the network it is on.
+func (n *Net) OpenMember(member string, base wallet.Options) (*wallet.Wallet, wallet.Network, error) {
+	name, ok := memberName(member)
+	if !ok {
+		return nil, wallet.Network{}, fmt.Errorf("demo: no member %q", member)
+	}
+	dir := filepath.Join(n.dir, member)
+	base.KDF = keystore.TestParams
+	if !wallet.Exists(dir) {
+		w, err := wallet.Restore(dir, Phrase(name), []byte(Passphrase), base)
+		if err != nil {
+			return nil, wallet.Network{}, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, wallet.Network{}, err
+		}
+	}
+	nw := n.Network()
+	if err := wallet.Join(dir, nw); err != nil {
+		return nil, wallet.Network{}, err
+	}
+	opts := nw.Options(base)
+	if member != "clinician" {
+		opts.Chain.PinQuota = 1 << 30
+	}
+	w, err := wallet.Open(dir, []byte(Passphrase), opts)
+	return w, nw, err
 }
 
 // openWallet opens (or, on first use, restores from its fixed phrase) the
@@ -213,23 +282,33 @@ func (n *Net) connect(ctx context.Context, w *wallet.Wallet, peers []string) err
 // chain already holds the registration.
 func (n *Net) registerClinician(ctx context.Context) error {
 	clinic := n.Clinics[0].Wallet
-	_, err := clinic.Ledger().State().Clinician(n.Clinician.ChainKey())
+	if clinic == nil {
+		return nil // the caller runs clinic 1: registering is up to them
+	}
+	clinician := demoIdentity(ClinicianName).Public()
+	_, err := clinic.Ledger().State().Clinician(chain.PublicKey(clinician.SigningKey))
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, state.ErrNotFound) {
 		return err
 	}
-	_, err = clinic.RegisterClinician(ctx, n.Clinician.Public(), chain.RolePhysician)
+	_, err = clinic.RegisterClinician(ctx, clinician, chain.RolePhysician)
 	return err
 }
 
+// wallets are the demo wallets this Net opened.
 func (n *Net) wallets() []*wallet.Wallet {
 	var out []*wallet.Wallet
 	for _, c := range n.Clinics {
-		out = append(out, c.Wallet)
+		if c.Wallet != nil {
+			out = append(out, c.Wallet)
+		}
 	}
-	return append(out, n.Clinician)
+	if n.Clinician != nil {
+		out = append(out, n.Clinician)
+	}
+	return out
 }
 
 // Network is the demo consortium as a member joins it: wallet.Join(dir,
@@ -244,7 +323,9 @@ func (n *Net) Network() wallet.Network {
 func (n *Net) Addrs() []string {
 	var out []string
 	for _, c := range n.Clinics {
-		out = append(out, c.Wallet.Addrs()...)
+		if c.Wallet != nil {
+			out = append(out, c.Wallet.Addrs()...)
+		}
 	}
 	return out
 }
@@ -273,6 +354,9 @@ func (n *Net) AskPatient(patient identity.ID) {
 // grant from patient that is in force. It reports whether it sent one.
 func (n *Net) RequestAccess(ctx context.Context, patient identity.ID) (sent bool, err error) {
 	c := n.Clinician
+	if c == nil {
+		return false, errors.New("demo: the clinician's wallet is not part of this run")
+	}
 	err = c.Ledger().WaitFor(ctx, func(ledger.Tip) bool {
 		r, err := c.Roles()
 		return err == nil && r.Clinician != nil
@@ -324,11 +408,8 @@ func (n *Net) Close() error {
 	n.cancel()
 	n.wg.Wait()
 	var errs []error
-	if n.Clinician != nil {
-		errs = append(errs, n.Clinician.Close())
-	}
-	for _, c := range n.Clinics {
-		errs = append(errs, c.Wallet.Close())
+	for _, w := range n.wallets() {
+		errs = append(errs, w.Close())
 	}
 	return errors.Join(errs...)
 }

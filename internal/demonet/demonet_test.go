@@ -105,3 +105,43 @@ func TestDemoConsortium(t *testing.T) {
 	}
 	goleak.VerifyNone(t, ignore)
 }
+
+// The demo through one member's eyes: the consortium runs without that
+// member's wallet, which the caller opens on the demo network, as the
+// signer (or clinician) it is.
+func TestDemoAsMember(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	if _, err := StartExcept(ctx, dir, nil, "nobody"); err == nil {
+		t.Fatal("StartExcept accepted an unknown member")
+	}
+	n, err := StartExcept(ctx, dir, nil, "clinic-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Clinics[1].Wallet != nil || n.Clinician == nil {
+		t.Fatalf("clinic-2 opened by the Net, or the clinician missing")
+	}
+	w, nw, err := n.OpenMember("clinic-2", wallet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ConnectMembers(ctx, nw.Peers); err != nil {
+		t.Fatal(err)
+	}
+	if w.ChainKey() != ClinicKey(1) {
+		t.Fatal("clinic-2's wallet is not Demo Clinic South's key")
+	}
+	if r, err := w.Roles(); err != nil || !r.Signer {
+		t.Fatalf("clinic-2 roles %+v, %v: want a signer", r, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t, ignore)
+}
