@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -263,7 +264,22 @@ func (n *Net) openWallet(dir, name string, peers []string, pinQuota int64) (*wal
 	if wallet.Exists(dir) {
 		return wallet.Open(dir, []byte(Passphrase), opts)
 	}
+	if err := removeOldNode(dir, n.log); err != nil {
+		return nil, err
+	}
 	return wallet.Restore(dir, Phrase(name), []byte(Passphrase), opts)
+}
+
+// removeOldNode removes what the first demo chain left in a member's
+// directory: a bare node (chain/ and ipfs/, no wallet) of a chain this
+// version no longer runs, whose chain/ would clash with the wallet's. It
+// held only demo blocks sealed with public keys.
+func removeOldNode(dir string, log *slog.Logger) error {
+	if _, err := os.Stat(filepath.Join(dir, "ipfs")); err != nil {
+		return nil
+	}
+	log.Info("removing a node of the earlier demo chain", "dir", dir)
+	return os.RemoveAll(dir)
 }
 
 // connect dials the members already running, so a restarted node catches

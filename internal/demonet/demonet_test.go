@@ -2,6 +2,8 @@ package demonet
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -108,12 +110,22 @@ func TestDemoConsortium(t *testing.T) {
 
 // The demo through one member's eyes: the consortium runs without that
 // member's wallet, which the caller opens on the demo network, as the
-// signer (or clinician) it is.
+// signer (or clinician) it is. A directory of the first demo chain's bare
+// nodes gives way to the wallets.
 func TestDemoAsMember(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := t.TempDir()
+	// A node the first demo chain left behind gives way to the wallet.
+	for _, sub := range []string{"ipfs", "chain"} {
+		if err := os.MkdirAll(filepath.Join(dir, "clinic-1", sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "clinic-1", "chain", "chain.db"), []byte("not this chain"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := StartExcept(ctx, dir, nil, "nobody"); err == nil {
 		t.Fatal("StartExcept accepted an unknown member")
 	}
