@@ -65,8 +65,9 @@ type activityView struct {
 // activityEntry is a log entry in words.
 type activityEntry struct {
 	fhirexport.Entry
-	what   string // a sentence
-	detail string // why, what, note
+	what    string // a sentence
+	detail  string // why, what, note
+	records int    // anchors: how many records this line stands for
 }
 
 func (u *UI) activityScreen() fyne.CanvasObject {
@@ -157,7 +158,18 @@ func (v *activityView) load(ctx context.Context) ([]activityEntry, time.Time, er
 	names := partyNamer{w: w, me: w.ID().String(), seen: map[string]string{}}
 	out := make([]activityEntry, 0, len(log))
 	for _, e := range log {
-		out = append(out, activityEntry{Entry: e, what: names.sentence(e), detail: activityDetail(e)})
+		// A grant anchors every record it covers, each its own
+		// transaction: one line says it for those of one block.
+		if n := len(out); n > 0 && e.Action == fhirexport.ActionAnchor {
+			if last := &out[n-1]; last.Action == fhirexport.ActionAnchor && last.Block == e.Block && last.Actor.Key == e.Actor.Key {
+				last.records++
+				last.what = fmt.Sprintf("%s put the fingerprints of %d records on the chain (never their content), so they can be shared.",
+					strings.ToUpper(names.name(&e.Actor)[:1])+names.name(&e.Actor)[1:], last.records)
+				last.detail = fmt.Sprintf("Block %d", e.Block)
+				continue
+			}
+		}
+		out = append(out, activityEntry{Entry: e, what: names.sentence(e), detail: activityDetail(e), records: 1})
 	}
 	slices.Reverse(out)
 	return out, next, nil
@@ -183,14 +195,11 @@ func (v *activityView) draw() {
 			continue
 		}
 		when := widget.NewLabelWithStyle(whenWords(e.Recorded), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		what := wrapped(e.what)
-		row := container.NewVBox(when, what)
+		text := wrapped(e.what)
 		if e.detail != "" {
-			d := wrapped(e.detail)
-			d.TextStyle.Italic = true
-			row.Add(d)
+			text.SetText(e.what + "\n" + e.detail)
 		}
-		rows = append(rows, row, widget.NewSeparator())
+		rows = append(rows, container.NewBorder(nil, nil, when, nil, text), widget.NewSeparator())
 	}
 	switch {
 	case len(v.entries) == 0:
@@ -304,7 +313,7 @@ func (pn partyNamer) sentence(e fhirexport.Entry) string {
 	case fhirexport.ActionRecordAdded:
 		s = fmt.Sprintf("%s added a record for you", actor)
 	case fhirexport.ActionAnchor:
-		s = fmt.Sprintf("%s put a record's fingerprint on the chain (never its content)", actor)
+		s = fmt.Sprintf("%s put a record's fingerprint on the chain (never its content), so it can be shared", actor)
 	case fhirexport.ActionEmergencyAuthorize:
 		s = fmt.Sprintf("%s set up emergency access to your summary", actor)
 	case fhirexport.ActionEmergencyAccess:

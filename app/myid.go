@@ -35,7 +35,7 @@ func (u *UI) myIDScreen() fyne.CanvasObject {
 	idText := widget.NewLabelWithStyle(id, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	idText.Selectable = true
 	idText.Wrapping = fyne.TextWrapBreak
-	copyID := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	copyID := widget.NewButtonWithIcon("Copy ID", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(id)
 	})
 	var code fyne.CanvasObject
@@ -69,7 +69,7 @@ func (u *UI) identityCardPart(w *wallet.Wallet) fyne.CanvasObject {
 	text := widget.NewLabelWithStyle(card, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	text.Selectable = true
 	text.Wrapping = fyne.TextWrapBreak
-	copyCard := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	copyCard := widget.NewButtonWithIcon("Copy card", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(card)
 	})
 	save := widget.NewButtonWithIcon("Save…", theme.DocumentSaveIcon(), func() {

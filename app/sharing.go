@@ -274,23 +274,23 @@ func (v *sharingView) showRequests(reqs []wallet.RequestInfo) {
 	}
 	var cards []fyne.CanvasObject
 	for _, r := range reqs {
-		lines := []fyne.CanvasObject{
-			wrapped("Wants to see: " + scopeWords(r.Scope)),
-			wrapped("Why: " + purposeWords(r.Purpose)),
-			wrapped("For: " + durationWords(time.Duration(r.Duration)*time.Second)),
+		lines := []string{
+			"Wants to see: " + scopeWords(r.Scope),
+			"Why: " + purposeWords(r.Purpose),
+			"For: " + durationWords(time.Duration(r.Duration)*time.Second),
 		}
 		if r.Note != "" {
-			lines = append(lines, wrapped("Their note: “"+r.Note+"”"))
+			lines = append(lines, "Their note: “"+r.Note+"”")
 		}
 		approve := widget.NewButtonWithIcon("Approve…", theme.ConfirmIcon(), func() { v.approveDialog(r) })
 		approve.Importance = widget.HighImportance
 		decline := widget.NewButtonWithIcon("Decline…", theme.CancelIcon(), func() { v.declineDialog(r) })
-		lines = append(lines, container.NewHBox(approve, decline))
 		asked := "Asked"
 		if !r.Asked.IsZero() {
 			asked += " " + whenWords(r.Asked)
 		}
-		cards = append(cards, widget.NewCard(partyWords(r.From), asked, container.NewVBox(lines...)))
+		cards = append(cards, widget.NewCard(partyWords(r.From), asked,
+			container.NewVBox(wrapped(strings.Join(lines, "\n")), container.NewHBox(approve, decline))))
 	}
 	v.requests.Objects = cards
 	v.requests.Refresh()
@@ -379,23 +379,19 @@ func (v *sharingView) showGrants(grants []wallet.GrantInfo) {
 	now := time.Now()
 	var cards []fyne.CanvasObject
 	for _, g := range grants {
-		lines := []fyne.CanvasObject{
-			wrapped(actionsWords(g.Actions) + ": " + scopeWords(g.Scope)),
-			wrapped("Why: " + purposeWords(g.Purpose)),
-		}
 		ends := "Never ends"
 		if !g.Expires.IsZero() {
 			ends = fmt.Sprintf("Ends %s (%s)", dayWords(g.Expires), untilWords(g.Expires, now))
 		}
-		lines = append(lines, wrapped(ends))
+		lines := []string{actionsWords(g.Actions) + ": " + scopeWords(g.Scope), "Why: " + purposeWords(g.Purpose), ends}
 		revoke := widget.NewButtonWithIcon("Revoke…", theme.DeleteIcon(), func() { v.revokeDialog(g) })
 		revoke.Importance = widget.DangerImportance
-		lines = append(lines, container.NewHBox(revoke))
 		since := ""
 		if !g.Granted.IsZero() {
 			since = "Shared since " + whenWords(g.Granted)
 		}
-		cards = append(cards, widget.NewCard(partyWords(g.To), since, container.NewVBox(lines...)))
+		cards = append(cards, widget.NewCard(partyWords(g.To), since,
+			container.NewVBox(wrapped(strings.Join(lines, "\n")), container.NewHBox(revoke))))
 	}
 	v.grants.Objects = cards
 	v.grants.Refresh()
@@ -419,14 +415,15 @@ func (v *sharingView) grantDialog() {
 		}
 		return nil
 	}
-	var names []string
-	catOf := map[string]chain.Category{}
+	// A grid of checks, not a CheckGroup: fourteen categories in one
+	// column are too tall for the window, in one row too wide.
+	catChecks := map[chain.Category]*widget.Check{}
+	var grid []fyne.CanvasObject
 	for c := chain.CategoryConditions; c.Valid(); c++ {
-		names = append(names, categoryWords(c))
-		catOf[categoryWords(c)] = c
+		catChecks[c] = widget.NewCheck(categoryWords(c), nil)
+		grid = append(grid, catChecks[c])
 	}
-	cats := widget.NewCheckGroup(names, nil)
-	cats.Horizontal = true
+	cats := container.NewGridWithColumns(3, grid...)
 	var lengths []string
 	choice := map[string]time.Duration{}
 	for _, d := range durationChoices {
@@ -464,8 +461,10 @@ func (v *sharingView) grantDialog() {
 		}
 		spec := wallet.GrantSpec{Clinician: to, Duration: choice[length.Selected], Read: read.Checked, Write: write.Checked,
 			Purpose: purposes[max(purpose.SelectedIndex(), 0)]}
-		for _, name := range cats.Selected {
-			spec.Categories = append(spec.Categories, catOf[name].String())
+		for c := chain.CategoryConditions; c.Valid(); c++ {
+			if catChecks[c].Checked {
+				spec.Categories = append(spec.Categories, c.String())
+			}
 		}
 		switch {
 		case len(spec.Categories) == 0:

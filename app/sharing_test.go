@@ -323,6 +323,10 @@ func TestMyIDAndOffline(t *testing.T) {
 	if !hasLabel(win, func(s string) bool { return s == id.String() }) {
 		t.Fatal("the ID is not shown as text")
 	}
+	tap(t, win, "Copy ID")
+	if got := u.app.Clipboard().Content(); got != id.String() {
+		t.Fatalf("Copy ID put %q on the clipboard", got)
+	}
 	var card string
 	everything(win, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && len(l.Text) > 200 && !strings.Contains(l.Text, " ") {
@@ -367,11 +371,15 @@ func TestSharingIncomingAndEmergency(t *testing.T) {
 	goToSection(u, "Sharing")
 	selectInnerTab(t, win, "Active grants")
 
-	// Share without a request: observations, read and add.
+	// Share without a request: observations, read and add, once the
+	// patient's copy of the chain has the doctor's registration.
+	waitFor(t, "the doctor registered on the patient's chain", func() bool {
+		_, err := patient.Ledger().State().Clinician(doctor.ChainKey())
+		return err == nil
+	})
 	tap(t, win, "Share without a request…")
 	var id *widget.Entry
-	var cats *widget.CheckGroup
-	var write *widget.Check
+	var observations, write *widget.Check
 	waitFor(t, "the share dialog", func() bool {
 		everything(win, func(o fyne.CanvasObject) {
 			switch x := o.(type) {
@@ -379,19 +387,20 @@ func TestSharingIncomingAndEmergency(t *testing.T) {
 				if x.PlaceHolder == "hw1…" {
 					id = x
 				}
-			case *widget.CheckGroup:
-				cats = x
 			case *widget.Check:
 				if strings.HasPrefix(x.Text, "Let them add records") {
 					write = x
 				}
+				if x.Text == "Test results and measurements" {
+					observations = x
+				}
 			}
 		})
-		return id != nil && cats != nil && write != nil
+		return id != nil && observations != nil && write != nil
 	})
 	typeInto(id, doctor.ID().String())
 	onUI(func() {
-		cats.SetSelected([]string{"Test results and measurements"})
+		observations.SetChecked(true)
 		write.SetChecked(true)
 	})
 	tap(t, win, "Share")
