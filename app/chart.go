@@ -87,7 +87,7 @@ func (u *UI) chartView(s wallet.Series, highlight string) fyne.CanvasObject {
 	info := widget.NewLabel(about)
 	info.Wrapping = fyne.TextWrapWord
 	values := widget.NewAccordion(widget.NewAccordionItem("Values", seriesTable(s)))
-	return container.NewVBox(title, newTrendChart(s, highlight), info, values)
+	return container.NewVBox(title, newTrendChart(s, highlight), info, values, widget.NewSeparator())
 }
 
 // seriesTable lists the values, newest first.
@@ -359,9 +359,17 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	if len(r.lines) > 1 {
 		legendH = small + 2*pad
 	}
-	left := labelW + 2*pad
+	// The end dates are centred under the ends of the time axis: leave
+	// room for half of each.
+	halfDate := float32(0)
+	for _, d := range r.dates {
+		halfDate = max(halfDate, d.MinSize().Width/2)
+	}
+	left := max(labelW+2*pad, halfDate)
 	top := small + 2*pad // room for the unit
-	right := size.Width - 2*pad
+	// A scroll bar may lie over the right edge.
+	edge := size.Width - theme.ScrollBarSize()
+	right := edge - max(2*pad, halfDate+pad)
 	bottom := size.Height - legendH - small - 3*pad
 	if right <= left || bottom <= top {
 		return
@@ -387,7 +395,7 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	for i, d := range r.dates {
 		ms := d.MinSize()
 		dx := left + (right-left)*float32(i)/float32(len(r.dates)-1) - ms.Width/2
-		dx = min(max(dx, left-ms.Width/2, 0), size.Width-ms.Width)
+		dx = min(max(dx, 0), edge-ms.Width)
 		d.Move(fyne.NewPos(dx, bottom+pad))
 		d.Resize(ms)
 	}

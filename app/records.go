@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -72,7 +73,7 @@ var categoryNames = map[string]string{
 	fhir.CategoryConditions:    "Conditions",
 	fhir.CategoryMedications:   "Medications",
 	fhir.CategoryAllergies:     "Allergies",
-	fhir.CategoryObservations:  "Observations and labs",
+	fhir.CategoryObservations:  "Labs and vitals",
 	fhir.CategoryImmunizations: "Immunizations",
 	fhir.CategoryProcedures:    "Procedures",
 	fhir.CategoryEncounters:    "Visits",
@@ -80,7 +81,7 @@ var categoryNames = map[string]string{
 	fhir.CategoryCarePlans:     "Care plans",
 	fhir.CategoryCareTeam:      "Care team",
 	fhir.CategoryDevices:       "Devices",
-	fhir.CategoryBilling:       "Billing and insurance",
+	fhir.CategoryBilling:       "Billing",
 	fhir.CategoryOther:         "Other",
 }
 
@@ -105,7 +106,7 @@ func (u *UI) recordsScreen() fyne.CanvasObject {
 	v.catList = widget.NewList(
 		func() int { return len(v.categories) },
 		func() fyne.CanvasObject {
-			name := widget.NewLabel("Observations and labs")
+			name := widget.NewLabel("Labs and vitals")
 			name.Truncation = fyne.TextTruncateEllipsis
 			return container.NewBorder(nil, nil, nil, widget.NewLabel("10000"), name)
 		},
@@ -133,9 +134,7 @@ func (u *UI) recordsScreen() fyne.CanvasObject {
 		func() int { return len(v.rows) },
 		func() fyne.CanvasObject {
 			title := widget.NewLabel("title")
-			title.Truncation = fyne.TextTruncateEllipsis
 			sub := widget.NewLabelWithStyle("type · date", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-			sub.Truncation = fyne.TextTruncateEllipsis
 			return container.NewVBox(title, sub)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -220,7 +219,7 @@ func (v *recordsView) load() {
 		}
 		rows := make([]recordRow, len(recs))
 		for i, r := range recs {
-			rows[i] = recordRow{rec: r, title: r.Title, subtitle: subtitle(r)}
+			rows[i] = recordRow{rec: r, title: shortTitle(r.Title), subtitle: subtitle(r)}
 		}
 		v.u.do(func() {
 			if gen != v.listGen || ctx.Err() != nil {
@@ -242,6 +241,18 @@ func (v *recordsView) load() {
 			}
 		})
 	}()
+}
+
+// rowTitleRunes bounds a row's title. Rows do not truncate to their width
+// (measuring text for an ellipsis on every scroll made scrolling 17 times
+// slower); the list clips what is wider.
+const rowTitleRunes = 90
+
+func shortTitle(s string) string {
+	if utf8.RuneCountInString(s) <= rowTitleRunes {
+		return s
+	}
+	return string([]rune(s)[:rowTitleRunes-1]) + "…"
 }
 
 func recordCount(n int) string {
@@ -331,16 +342,18 @@ func (v *recordsView) show(r wallet.Record) {
 			} else {
 				body = v.u.fhirView(r.ResourceType, plain)
 			}
-			chart := container.NewStack()
-			v.setDetail(container.NewVScroll(container.NewVBox(head, chart, body)))
+			page := container.NewVBox(head, body)
+			scroll := container.NewVScroll(page)
+			v.setDetail(scroll)
 			if charted {
 				v.obs.get(func(all map[string]wallet.Series, err error) {
 					if gen != v.detailGen || err != nil {
 						return
 					}
 					if s, ok := all[code]; ok {
-						chart.Objects = []fyne.CanvasObject{v.u.chartView(s, r.ID)}
-						chart.Refresh()
+						page.Objects = []fyne.CanvasObject{head, v.u.chartView(s, r.ID), body}
+						page.Refresh()
+						scroll.Refresh()
 					}
 				})
 			}
