@@ -89,15 +89,11 @@ shot() {
 
 click() { xdotool mousemove --window "$win" "$1" "$2" click 1; sleep 0.5; }
 
-# find types into the records screen's search field and opens the first
-# record found.
-find_record() {
-  click 280 61
-  xdotool type --delay 20 "$1"
-  sleep 2
-  click 280 145
-  sleep 2
-}
+# Places in the Records screen (window coordinates): the category list on
+# the left, the first row of the record list in the middle.
+conditions=(103 139)
+trends=(103 491)
+first_row=(450 120)
 
 launch gui --data-dir "$work/new"
 shot welcome
@@ -109,12 +105,15 @@ stop_app
 
 launch demo --demo-dir "$demo"
 shot records
-find_record "Alzheimer"
+click "${conditions[@]}"
+sleep 1
+click "${first_row[@]}"
+sleep 2
 shot record
-stop_app
-
-launch demo --demo-dir "$demo"
-find_record "Total Cholesterol"
+click "${trends[@]}"
+sleep 2
+click "${first_row[@]}" # Blood Pressure, the first measurement
+sleep 3
 shot chart
 stop_app
 
