@@ -516,3 +516,56 @@ func TestRecordsAttachment(t *testing.T) {
 		t.Errorf("the temporary copy outlives the lock: %v", err)
 	}
 }
+
+func TestRecordsImportFolder(t *testing.T) {
+	dir := recordsWallet(t)
+	u, v := openRecords(t, dir)
+	folder := t.TempDir()
+	copyFile(t, bulkConditions, filepath.Join(folder, "conditions.ndjson"))
+	copyFile(t, bundle, filepath.Join(folder, "sub", "bundle.json"))
+	os.WriteFile(filepath.Join(folder, "README.txt"), []byte("not a record"), 0o600)
+	copyFile(t, bundle, filepath.Join(folder, ".hidden.json")) // skipped
+
+	onUI(func() { v.importPaths([]string{folder}) })
+	want := ndjsonLines(t, bulkConditions) + bundleEntries(t, bundle)
+	waitFor(t, "folder report", labelHas(u.Window(), strconv.Itoa(want)+" new records added from 2 files. 1 file was not imported."))
+	for _, name := range []string{"conditions.ndjson: ", "bundle.json: ", "README.txt: not imported."} {
+		if !hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, name) }) {
+			t.Errorf("the report has no line for %s", name)
+		}
+	}
+	if hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, ".hidden.json") }) {
+		t.Error("a hidden file was imported")
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(to), 0o700)
+	if err := os.WriteFile(to, mustRead(t, from), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Cancel leaves the cancelled file out entirely (or, if the import won the
+// race, in entirely), and the report says so.
+func TestRecordsImportCancel(t *testing.T) {
+	dir := recordsWallet(t)
+	u, v := openRecords(t, dir)
+	onUI(func() { v.importPaths([]string{bulkDocuments}) })
+	tap(t, u.Window(), "Cancel")
+	waitFor(t, "report", labelHas(u.Window(), "added from"))
+	st, err := u.Wallet().Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch st.Records {
+	case 0:
+		if !hasLabel(u.Window(), func(s string) bool { return strings.Contains(s, "not imported (cancelled)") }) {
+			t.Error("the report does not say the file was cancelled")
+		}
+	case ndjsonLines(t, bulkDocuments):
+	default:
+		t.Errorf("a cancelled import kept %d records of a file", st.Records)
+	}
+}
