@@ -59,6 +59,8 @@ type clinicView struct {
 
 	statusSeq atomic.Int64
 
+	scroll *container.Scroll
+
 	listMu   sync.Mutex
 	listedAt time.Time
 	listHead uint64
@@ -100,7 +102,8 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 		}()
 		v.reloadLists(false)
 	})
-	return container.NewVScroll(parts)
+	v.scroll = container.NewVScroll(parts)
+	return v.scroll
 }
 
 // --- dashboard ---
@@ -338,6 +341,7 @@ func (v *clinicView) showRegistrations(regs []wallet.RegisteredClinician, err er
 	}
 	v.registrations.Objects = rows
 	v.registrations.Refresh()
+	v.relayout()
 }
 
 func (v *clinicView) revokeClinician(r wallet.RegisteredClinician) {
@@ -423,6 +427,7 @@ func (v *clinicView) showMyProposals() {
 	}
 	v.myProposal.Objects = rows
 	v.myProposal.Refresh()
+	v.relayout()
 }
 
 func (v *clinicView) showVotes(votes []wallet.SignerVote, err error) {
@@ -447,6 +452,7 @@ func (v *clinicView) showVotes(votes []wallet.SignerVote, err error) {
 	}
 	v.votes.Objects = rows
 	v.votes.Refresh()
+	v.relayout()
 	// A vote that passed is done: the node stops casting it.
 	v.mu.Lock()
 	signers := v.w.Ledger().Signers()
@@ -636,4 +642,12 @@ func (v *clinicView) found(spec wallet.ConsortiumSpec, secret []byte, fail func(
 			}()
 		})
 	}()
+}
+
+// relayout lays the screen out again after a list changed height: only
+// the parents' layout accounts for it.
+func (v *clinicView) relayout() {
+	if v.scroll != nil {
+		v.scroll.Refresh()
+	}
 }

@@ -51,6 +51,7 @@ type patientsView struct {
 
 	patients *fyne.Container // one row per patient sharing records
 	detail   *fyne.Container // the selected patient's records
+	right    *container.Scroll
 
 	loadMu   sync.Mutex
 	mu       sync.Mutex // guards the fields below, read by the loader
@@ -98,7 +99,7 @@ func (u *UI) patientsScreen() fyne.CanvasObject {
 		v.categories = append(v.categories, check)
 	}
 	v.categories[0].SetChecked(true)
-	catGrid := container.NewGridWithColumns(3)
+	catGrid := container.NewGridWithColumns(2)
 	for _, c := range v.categories {
 		catGrid.Add(c)
 	}
@@ -126,14 +127,15 @@ func (u *UI) patientsScreen() fyne.CanvasObject {
 
 	v.patients = container.NewVBox(widget.NewLabel("Reading the chain…"))
 	v.detail = container.NewVBox(wrapped("Choose a patient to see the records they share with you."))
-	shared := widget.NewCard("Patients who share records with you", "", container.NewVBox(v.patients, widget.NewSeparator(), v.detail))
+	shared := widget.NewCard("Shared with you", "", container.NewVBox(
+		wrapped("Patients who granted you access, while their grants last."), v.patients, widget.NewSeparator(), v.detail))
 
 	v.checkID()
 	sess.watch(func(chainView) { v.reload() })
 	left := container.NewVScroll(container.NewVBox(find, request))
-	right := container.NewVScroll(shared)
-	split := container.NewHSplit(left, right)
-	split.Offset = 0.45
+	v.right = container.NewVScroll(shared)
+	split := container.NewHSplit(left, v.right)
+	split.Offset = 0.5
 	return split
 }
 
@@ -268,7 +270,7 @@ func (v *patientsView) requestAccess() {
 				v.u.showError("Request not sent", err)
 				return
 			}
-			v.asked.SetText(fmt.Sprintf("Asked %s for %s, for %s. Waiting for the patient to answer in their wallet: they appear under Patients who share records with you once they agree.",
+			v.asked.SetText(fmt.Sprintf("Asked %s for %s, for %s. Waiting for the patient to answer in their wallet: they appear under Shared with you once they agree.",
 				shortHWID(id.String()), strings.ToLower(joinWords(req.Categories)), durationWords(dur)))
 		})
 	}()
@@ -299,7 +301,7 @@ func (v *patientsView) reload() {
 		v.u.do(func() {
 			if err != nil {
 				v.patients.Objects = []fyne.CanvasObject{wrapped(sentence(err))}
-				v.patients.Refresh()
+				v.relayout()
 				return
 			}
 			v.showPatients(access)
@@ -323,10 +325,10 @@ func (v *patientsView) showPatients(access []wallet.PatientAccess) {
 	}
 	for _, a := range access {
 		open := widget.NewButtonWithIcon("Records of "+shortHWID(a.ID.String()), theme.FolderOpenIcon(), func() { v.choose(a) })
-		rows = append(rows, container.NewVBox(container.NewHBox(open), wrapped(accessWords(a, now))))
+		rows = append(rows, container.NewHBox(open), wrapped(accessWords(a, now)))
 	}
 	v.patients.Objects = rows
-	v.patients.Refresh()
+	v.relayout()
 
 	v.mu.Lock()
 	v.access = access
@@ -344,7 +346,7 @@ func (v *patientsView) showPatients(access []wallet.PatientAccess) {
 		v.detail.Objects = []fyne.CanvasObject{wrapped(fmt.Sprintf(
 			"%s no longer shares records with you: they revoked the access or it ended. What you read before stays with you; nothing more opens.",
 			shortHWID(id.String())))}
-		v.detail.Refresh()
+		v.relayout()
 		return
 	}
 	if grantsKey(access[i]) != v.shownKey() {
@@ -391,7 +393,7 @@ func (v *patientsView) choose(a wallet.PatientAccess) {
 	v.mu.Unlock()
 	title := widget.NewLabelWithStyle("Records shared by "+shortHWID(a.ID.String()), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.detail.Objects = []fyne.CanvasObject{title, widget.NewLabel("Fetching the list of shared records…")}
-	v.detail.Refresh()
+	v.relayout()
 	go func() {
 		recs, err := v.w.Shared(v.sess.ctx, a.Patient)
 		if v.sess.ctx.Err() != nil {
@@ -421,7 +423,7 @@ func (v *patientsView) choose(a wallet.PatientAccess) {
 				rows = append(rows, v.recordRow(r))
 			}
 			v.detail.Objects = rows
-			v.detail.Refresh()
+			v.relayout()
 		})
 	}()
 }
@@ -544,4 +546,13 @@ func quantity(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// relayout lays the shared-with-you column out again after its rows
+// changed: a container's new rows change its height, which only its
+// parents' layout accounts for.
+func (v *patientsView) relayout() {
+	v.patients.Refresh()
+	v.detail.Refresh()
+	v.right.Refresh()
 }
