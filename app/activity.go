@@ -302,7 +302,7 @@ func (pn partyNamer) sentence(e fhirexport.Entry) string {
 		s = fmt.Sprintf("%s shared %s with %s", actor, scope, other)
 	case fhirexport.ActionRevoke:
 		if e.Other == nil {
-			s = fmt.Sprintf("%s withdrew access (your emergency summary)", actor)
+			s = fmt.Sprintf("%s withdrew the emergency summary: no clinician can open it any more", actor)
 		} else {
 			s = fmt.Sprintf("%s revoked the access of %s", actor, other)
 		}
