@@ -224,7 +224,7 @@ func (v *activityView) export() {
 			return
 		}
 		var size int
-		v.u.runSharingTask("Exporting", "Writing your activity log as FHIR…", func(ctx context.Context) error {
+		v.u.runTask("Exporting", "Writing your activity log as FHIR…", func(ctx context.Context, _ func(int64, int64)) error {
 			var err error
 			size, err = writeActivityFHIR(ctx, w, wc)
 			return err

@@ -519,7 +519,7 @@ func (v *sharingView) showIncoming(d sharingData) {
 func (v *sharingView) readIncoming(r wallet.IncomingRecord) {
 	w := v.sess.w
 	var plain []byte
-	v.u.runSharingTask("Opening", "Fetching and decrypting the record…", func(ctx context.Context) error {
+	v.u.runTask("Opening", "Fetching and decrypting the record…", func(ctx context.Context, _ func(int64, int64)) error {
 		var err error
 		plain, err = w.ReadIncoming(ctx, r.Anchor)
 		return err
@@ -545,7 +545,7 @@ func (v *sharingView) readIncoming(r wallet.IncomingRecord) {
 func (v *sharingView) keepIncoming(r wallet.IncomingRecord) {
 	w := v.sess.w
 	var kept wallet.Record
-	v.u.runSharingTask("Keeping", "Adding the record to your wallet…", func(ctx context.Context) error {
+	v.u.runTask("Keeping", "Adding the record to your wallet…", func(ctx context.Context, _ func(int64, int64)) error {
 		var err error
 		if kept, err = w.KeepIncoming(ctx, r.Anchor); err != nil {
 			return err
@@ -682,8 +682,8 @@ func (v *sharingView) showEmergency(d sharingData) {
 func (v *sharingView) authorizeEmergency(extras fhir.EmergencyExtras) {
 	w := v.sess.w
 	var a wallet.EmergencyAuthorized
-	v.u.runSharingTask("Emergency access", "Making your emergency summary, splitting its key among the clinics and recording it on the chain…",
-		func(ctx context.Context) error {
+	v.u.runTask("Emergency access", "Making your emergency summary, splitting its key among the clinics and recording it on the chain…",
+		func(ctx context.Context, _ func(int64, int64)) error {
 			var err error
 			if a, err = w.AuthorizeEmergency(ctx, extras); err != nil {
 				return err
@@ -764,7 +764,7 @@ const notSettledWords = "It is sent, but no clinic node has recorded it on the c
 // looks at next show it.
 func (v *sharingView) submit(title, what string, act func(context.Context) error) {
 	w := v.sess.w
-	v.u.runSharingTask(title, what, func(ctx context.Context) error {
+	v.u.runTask(title, what, func(ctx context.Context, _ func(int64, int64)) error {
 		if err := act(ctx); err != nil {
 			return err
 		}
@@ -971,36 +971,4 @@ func durationWords(d time.Duration) string {
 		return plural(int(d/time.Minute), "minute", "minutes")
 	}
 	return plural(int(d/time.Second), "second", "seconds")
-}
-
-// runSharingTask is runTask (progress.go) with a fix this package's tests
-// need: runTask clears the dialog's close callback with SetOnClosed(nil),
-// which Fyne 2.8 wraps and then calls, a nil-function panic on every
-// completion. Here closing after the work ended does nothing instead.
-// TODO(lead): fix runTask and use it here.
-func (u *UI) runSharingTask(title, what string, work func(ctx context.Context) error, done func(error)) {
-	parent := u.ctx
-	if sess := u.session(); sess != nil {
-		parent = sess.ctx
-	}
-	ctx, cancel := context.WithCancel(parent)
-	label := wrapped(what)
-	spin := widget.NewProgressBarInfinite()
-	d := dialog.NewCustom(title, "Cancel", container.NewVBox(label, spin), u.win)
-	d.SetOnClosed(cancel) // Cancel; after the work ended, a no-op
-	d.Resize(fyne.NewSize(460, 0))
-	d.Show()
-	go func() {
-		err := work(ctx)
-		if err == nil && ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		u.do(func() {
-			spin.Stop()
-			d.Hide() // runs cancel, which the work no longer heeds
-			if done != nil {
-				done(err)
-			}
-		})
-	}()
 }
