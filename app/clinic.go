@@ -89,24 +89,49 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 		widget.NewCard("Invite someone", "", v.invitePart()),
 	)
 	sess.watch(func(cv chainView) {
-		n := v.statusSeq.Add(1)
-		go func() {
-			store, serr := v.w.Status(sess.ctx)
-			if sess.ctx.Err() == nil {
-				u.do(func() {
-					if v.statusSeq.Load() == n { // not overtaken by a newer view
-						v.showStatus(cv, store, serr)
-					}
-				})
-			}
-		}()
+		v.refreshStatus(cv)
 		v.reloadLists(false)
+	})
+	// Pinning, storage and the pool change between blocks too.
+	sess.wg.Go(func() {
+		t := time.NewTicker(dashboardEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-sess.ctx.Done():
+				return
+			case <-t.C:
+				v.refreshStatus(sess.view())
+			}
+		}
 	})
 	v.scroll = container.NewVScroll(parts)
 	return v.scroll
 }
 
 // --- dashboard ---
+
+// dashboardEvery is how often the dashboard reads the node's counters
+// again between blocks.
+const dashboardEvery = 2 * time.Second
+
+// refreshStatus reads the store's size in the background and shows cv
+// with it, unless a newer reading overtook it.
+func (v *clinicView) refreshStatus(cv chainView) {
+	n := v.statusSeq.Add(1)
+	// Callers run in the session's goroutines, so its close waits for this.
+	v.sess.wg.Go(func() {
+		store, serr := v.w.Status(v.sess.ctx)
+		if v.sess.ctx.Err() != nil {
+			return
+		}
+		v.u.do(func() {
+			if v.statusSeq.Load() == n {
+				v.showStatus(cv, store, serr)
+			}
+		})
+	})
+}
 
 func (v *clinicView) dashboard() fyne.CanvasObject {
 	l := func() *widget.Label { return wrapped("…") }
@@ -300,6 +325,9 @@ func (v *clinicView) submit(title, what string, act func(context.Context) error,
 // reloadLists reads the registrations and the votes again: now if forced,
 // else when the head moved and they are older than listEvery.
 func (v *clinicView) reloadLists(force bool) {
+	if v.sess.ctx.Err() != nil {
+		return
+	}
 	go func() {
 		v.listMu.Lock()
 		defer v.listMu.Unlock()
