@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/healthwallet/healthwallet/wallet"
+	"github.com/healthwallet/healthwallet/wallet/fhir"
 )
 
 // maxImportFiles bounds one import: a folder dropped by mistake (a home
@@ -221,7 +222,7 @@ func importLine(r importResult) string {
 	case canceled(r.err):
 		return name + ": not imported (cancelled). Nothing from this file was kept."
 	case r.err != nil:
-		return name + ": not imported. " + sentence(r.err) + " Nothing from this file was kept."
+		return name + ": not imported. " + importProblem(r.err) + " Nothing from this file was kept."
 	}
 	s := name + ": " + nWords(r.rep.Added, "new record")
 	if n := len(r.rep.ByType); n > 0 {
@@ -244,6 +245,37 @@ func importLine(r importResult) string {
 		s += fmt.Sprintf("; %s already in your wallet", nWords(r.rep.Duplicates, "was", "were"))
 	}
 	return s + "."
+}
+
+// importProblem says why a file was refused, naming the part at fault.
+func importProblem(err error) string {
+	var pe *fhir.ParseError
+	if errors.As(err, &pe) {
+		where, detail := "", ""
+		if pe.Entry != "" {
+			where = " (" + pe.Entry + ")"
+		}
+		if pe.Err != nil {
+			detail = ": " + strings.TrimSuffix(pe.Err.Error(), ".")
+		}
+		switch {
+		case errors.Is(err, fhir.ErrEmpty):
+			return "The file holds nothing to import."
+		case errors.Is(err, fhir.ErrInvalidJSON):
+			// The detail starts by saying so itself.
+			return "The file is not valid JSON" + where + strings.TrimPrefix(detail, ": not valid JSON") + "."
+		case errors.Is(err, fhir.ErrLimit):
+			return "The file is too large or too deeply nested to import safely" + where + detail + "."
+		}
+		return "The file is not FHIR R4 that Health Wallet can read" + where + detail + "."
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "The file is no longer there."
+	case errors.Is(err, fs.ErrPermission):
+		return "Health Wallet is not allowed to read this file."
+	}
+	return sentence(err)
 }
 
 func typeName(resourceType string) string {
