@@ -106,8 +106,8 @@ func patientFields(f *fields, m object) {
 	f.add("Phone", telecom(m["telecom"], "phone"))
 	f.add("Email", telecom(m["telecom"], "email"))
 	f.add("Language", concept(path(m, "communication", "language")))
-	f.add("General practitioner", display(m["generalPractitioner"]))
-	f.add("Organization", display(m["managingOrganization"]))
+	f.add("General practitioner", refText(m["generalPractitioner"]))
+	f.add("Organization", refText(m["managingOrganization"]))
 }
 
 func conditionFields(f *fields, m object) {
@@ -120,7 +120,7 @@ func conditionFields(f *fields, m object) {
 	f.add("Onset", timeChoice(m, "onset"))
 	f.add("Resolved", timeChoice(m, "abatement"))
 	f.add("Recorded", FormatDate(str(m["recordedDate"])))
-	f.add("Recorded by", firstOf(display(m["recorder"]), display(m["asserter"])))
+	f.add("Recorded by", firstOf(refText(m["recorder"]), refText(m["asserter"])))
 	f.add("Notes", notes(m["note"]))
 }
 
@@ -180,7 +180,7 @@ func referenceRange(v any) string {
 }
 
 func medicationFields(f *fields, m object) {
-	f.add("Medication", firstOf(concept(m["medicationCodeableConcept"]), display(m["medicationReference"])))
+	f.add("Medication", firstOf(concept(m["medicationCodeableConcept"]), refText(m["medicationReference"])))
 	f.add("Status", humanCode(str(m["status"])))
 	f.add("Intent", humanCode(str(m["intent"])))
 	f.add("Category", codeConcepts(m["category"]))
@@ -189,8 +189,8 @@ func medicationFields(f *fields, m object) {
 	f.add("Prescribed", FormatDate(str(m["authoredOn"])))
 	f.add("Taken", firstOf(timeChoice(m, "effective"), FormatDate(str(m["dateAsserted"]))))
 	f.add("Handed over", FormatDate(str(m["whenHandedOver"])))
-	f.add("Prescriber", display(m["requester"]))
-	f.add("Performer", firstOf(display(path(m, "performer", "actor")), display(m["performer"])))
+	f.add("Prescriber", refText(m["requester"]))
+	f.add("Performer", firstOf(refText(path(m, "performer", "actor")), refText(m["performer"])))
 	f.add("Notes", notes(m["note"]))
 }
 
@@ -213,7 +213,7 @@ func dosage(m object) string {
 		}
 		var bits []string
 		if dose := quantityText(obj(path(do, "doseAndRate", "doseQuantity"))); dose != "" {
-			bits = append(bits, dose)
+			bits = append(bits, trimZeros(dose)+" per dose")
 		}
 		if t := timing(obj(do["timing"])); t != "" {
 			bits = append(bits, t)
@@ -228,6 +228,14 @@ func dosage(m object) string {
 	return strings.Join(parts, "\n")
 }
 
+// trimZeros writes "1.0" as "1" (Synthea writes counts as decimals).
+func trimZeros(n string) string {
+	if i := strings.IndexByte(n, '.'); i >= 0 && strings.Trim(n[i+1:], "0") == "" && !strings.ContainsAny(n, "eE ") {
+		return n[:i]
+	}
+	return n
+}
+
 var periodUnits = map[string]string{"s": "second", "min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year"}
 
 // timing renders a Timing's repeat as "2 times per 1 day".
@@ -239,7 +247,7 @@ func timing(t object) string {
 		return c
 	}
 	r := obj(t["repeat"])
-	freq, per, unit := num(r["frequency"]), num(r["period"]), str(r["periodUnit"])
+	freq, per, unit := trimZeros(num(r["frequency"])), trimZeros(num(r["period"])), str(r["periodUnit"])
 	if freq == "" || per == "" || unit == "" {
 		return ""
 	}
@@ -247,14 +255,17 @@ func timing(t object) string {
 	if u == "" {
 		u = unit
 	}
-	times := "times"
-	if freq == "1" {
-		times = "time"
+	times := freq + " times"
+	switch freq {
+	case "1":
+		times = "once"
+	case "2":
+		times = "twice"
 	}
 	if per == "1" {
-		return freq + " " + times + " a " + u
+		return times + " a " + u
 	}
-	return freq + " " + times + " every " + per + " " + u + "s"
+	return times + " every " + per + " " + u + "s"
 }
 
 func allergyFields(f *fields, m object) {
@@ -280,7 +291,7 @@ func allergyFields(f *fields, m object) {
 	f.add("Reaction", strings.Join(nonEmpty(reactions), "\n"))
 	f.add("Onset", timeChoice(m, "onset"))
 	f.add("Recorded", FormatDate(str(m["recordedDate"])))
-	f.add("Recorded by", firstOf(display(m["recorder"]), display(m["asserter"])))
+	f.add("Recorded by", firstOf(refText(m["recorder"]), refText(m["asserter"])))
 	f.add("Notes", notes(m["note"]))
 }
 
@@ -293,9 +304,9 @@ func immunizationFields(f *fields, m object) {
 	f.add("Route", concept(m["route"]))
 	f.add("Lot number", str(m["lotNumber"]))
 	f.add("Expires", FormatDate(str(m["expirationDate"])))
-	f.add("Manufacturer", display(m["manufacturer"]))
-	f.add("Given by", display(path(m, "performer", "actor")))
-	f.add("Location", display(m["location"]))
+	f.add("Manufacturer", refText(m["manufacturer"]))
+	f.add("Given by", refText(path(m, "performer", "actor")))
+	f.add("Location", refText(m["location"]))
 	f.add("Reason", concepts(m["reasonCode"]))
 	if b, ok := m["primarySource"].(bool); ok && !b {
 		f.add("Source", "Reported by someone other than who gave it")
@@ -311,7 +322,7 @@ func procedureFields(f *fields, m object) {
 	f.add("Reason", firstOf(concepts(m["reasonCode"]), displays(m["reasonReference"])))
 	f.add("Body site", concepts(m["bodySite"]))
 	f.add("Performer", displays(pluck(m["performer"], "actor")))
-	f.add("Location", display(m["location"]))
+	f.add("Location", refText(m["location"]))
 	f.add("Outcome", concept(m["outcome"]))
 	f.add("Notes", notes(m["note"]))
 }
@@ -325,7 +336,7 @@ func encounterFields(f *fields, m object) {
 	f.add("Diagnosis", displays(pluck(m["diagnosis"], "condition")))
 	f.add("Seen by", displays(pluck(m["participant"], "individual")))
 	f.add("Location", displays(pluck(m["location"], "location")))
-	f.add("Provider", display(m["serviceProvider"]))
+	f.add("Provider", refText(m["serviceProvider"]))
 	f.add("Discharged to", concept(path(m, "hospitalization", "dischargeDisposition")))
 }
 
@@ -351,7 +362,7 @@ func documentFields(f *fields, m object) {
 	f.add("Date", FormatDate(str(m["date"])))
 	f.add("Period", period(obj(path(m, "context", "period"))))
 	f.add("Author", displays(m["author"]))
-	f.add("Custodian", display(m["custodian"]))
+	f.add("Custodian", refText(m["custodian"]))
 	for _, c := range arr(m["content"]) {
 		a := obj(obj(c)["attachment"])
 		if a == nil {
@@ -377,7 +388,7 @@ func carePlanFields(f *fields, m object) {
 	var acts []string
 	for _, a := range arr(m["activity"]) {
 		d := obj(obj(a)["detail"])
-		s := firstOf(concept(d["code"]), str(d["description"]), display(obj(a)["reference"]))
+		s := firstOf(concept(d["code"]), str(d["description"]), refText(obj(a)["reference"]))
 		if st := humanCode(str(d["status"])); s != "" && st != "" {
 			s += " (" + strings.ToLower(st) + ")"
 		}
@@ -396,8 +407,8 @@ func claimFields(f *fields, typ string, m object) {
 	f.add("Use", humanCode(str(m["use"])))
 	f.add("Billed period", period(obj(m["billablePeriod"])))
 	f.add("Created", FormatDate(str(m["created"])))
-	f.add("Provider", display(m["provider"]))
-	f.add("Insurer", display(m["insurer"]))
+	f.add("Provider", refText(m["provider"]))
+	f.add("Insurer", refText(m["insurer"]))
 	f.add("Insurance", displays(pluck(m["insurance"], "coverage")))
 	var items []string
 	for _, it := range arr(m["item"]) {
@@ -596,11 +607,11 @@ func claimType(s string) string {
 func displays(v any) string {
 	list := arr(v)
 	if list == nil {
-		return display(v)
+		return refText(v)
 	}
 	var out []string
 	for _, r := range list {
-		if d := strings.TrimSpace(display(r)); d != "" {
+		if d := strings.TrimSpace(refText(r)); d != "" {
 			out = append(out, d)
 		}
 	}
@@ -611,12 +622,16 @@ func displays(v any) string {
 func listDisplays(v any) string {
 	var out []string
 	for _, r := range arr(v) {
-		if d := strings.TrimSpace(display(r)); d != "" {
+		if d := strings.TrimSpace(refText(r)); d != "" {
 			out = append(out, d)
 		}
 	}
 	return strings.Join(capList(out), "\n")
 }
+
+// refText is a Reference's display (the first one's, for a list), without
+// a SNOMED CT semantic tag ("Anemia (disorder)" reads "Anemia").
+func refText(v any) string { return cleanConcept(display(v)) }
 
 // pluck returns the key of each object of a list.
 func pluck(v any, key string) []any {
