@@ -622,9 +622,10 @@ func (v *sharingView) emergencyPart() fyne.CanvasObject {
 	setup := container.NewVBox(v.emergency, form,
 		wrapped("The summary is made from the records in your wallet now, with what you enter here. Authorizing again replaces it."),
 		container.NewHBox(v.authorize, v.withdraw))
+	// The openings come first: a new one is what needs the patient.
 	return container.NewVBox(about,
-		widget.NewCard("Your emergency summary", "", setup),
-		widget.NewCard("Emergency openings", "Each time a clinician opened your summary", v.alerts))
+		widget.NewCard("Emergency openings", "Each time a clinician opened your summary", v.alerts),
+		widget.NewCard("Your emergency summary", "", setup))
 }
 
 func (v *sharingView) showEmergency(d sharingData) {
