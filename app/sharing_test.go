@@ -481,3 +481,47 @@ func TestSharingIncomingAndEmergency(t *testing.T) {
 		t.Fatalf("%d notifications of one opening", n)
 	}
 }
+
+func TestSharingWords(t *testing.T) {
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "ended"},
+		{30 * time.Second, "in less than a minute"},
+		{20 * time.Minute, "in 20 minutes"},
+		{5 * time.Hour, "in 5 hours"},
+		{7*24*time.Hour - time.Minute, "in 7 days"},
+		{12 * 24 * time.Hour, "in 12 days"},
+	} {
+		if got := untilWords(now.Add(c.d), now); got != c.want {
+			t.Errorf("untilWords(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{time.Hour, "1 hour"},
+		{36 * time.Hour, "36 hours"},
+		{24 * time.Hour, "1 day"},
+		{30 * 24 * time.Hour, "30 days"},
+		{365 * 24 * time.Hour, "1 year"},
+		{90 * time.Minute, "90 minutes"},
+		{45 * time.Second, "45 seconds"},
+	} {
+		if got := durationWords(c.d); got != c.want {
+			t.Errorf("durationWords(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	if got := scopeWords(chain.NewScope([]string{"a", "b"}, []chain.Category{chain.CategoryAllergies, chain.CategoryCareTeam})); got != "Allergies, Care team, 2 named records" {
+		t.Errorf("scopeWords = %q", got)
+	}
+	if got := roleWords(chain.RoleOtherClinician); got != "Clinician" {
+		t.Errorf("roleWords(other) = %q", got)
+	}
+	if got := plural(1, "allergy", "allergies") + ", " + plural(3, "allergy", "allergies") + ", " + plural(2, "record"); got != "1 allergy, 3 allergies, 2 records" {
+		t.Errorf("plural: %q", got)
+	}
+}
