@@ -169,7 +169,7 @@ func (u *UI) recordsScreen() fyne.CanvasObject {
 	split.Offset = 0.55
 	v.watchDrops()
 	v.catList.Select(0)
-	return newRecordsScreen(v, container.NewBorder(toolbar, nil, nil, nil, split))
+	return newRecordsRoot(v, container.NewBorder(toolbar, nil, nil, nil, split))
 }
 
 func (v *recordsView) placeholder(text string) fyne.CanvasObject {
@@ -458,21 +458,21 @@ func (c *observationCache) invalidate() {
 	}
 }
 
-// recordsScreen is the Records section's root: its view is reachable from
+// recordsRoot is the Records section's root: its view is reachable from
 // the widget tree (tests drive imports and exports through it).
-type recordsScreen struct {
+type recordsRoot struct {
 	widget.BaseWidget
 	v       *recordsView
 	content fyne.CanvasObject
 }
 
-func newRecordsScreen(v *recordsView, content fyne.CanvasObject) *recordsScreen {
-	s := &recordsScreen{v: v, content: content}
+func newRecordsRoot(v *recordsView, content fyne.CanvasObject) *recordsRoot {
+	s := &recordsRoot{v: v, content: content}
 	s.ExtendBaseWidget(s)
 	return s
 }
 
-func (s *recordsScreen) CreateRenderer() fyne.WidgetRenderer {
+func (s *recordsRoot) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(s.content)
 }
 

@@ -115,7 +115,7 @@ func BenchmarkRecordsScroll(b *testing.B) {
 	defer onUI(u.Window().Close)
 	var v *recordsView
 	everything(u.Window(), func(o fyne.CanvasObject) {
-		if s, ok := o.(*recordsScreen); ok {
+		if s, ok := o.(*recordsRoot); ok {
 			v = s.v
 		}
 	})

@@ -54,7 +54,7 @@ func openRecords(t *testing.T, dir string) (*UI, *recordsView) {
 	var v *recordsView
 	waitFor(t, "records screen", func() bool {
 		everything(u.Window(), func(o fyne.CanvasObject) {
-			if s, ok := o.(*recordsScreen); ok {
+			if s, ok := o.(*recordsRoot); ok {
 				v = s.v
 			}
 		})
