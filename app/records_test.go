@@ -184,7 +184,9 @@ func bundleWeights(t *testing.T) int {
 		Entry []struct {
 			Resource struct {
 				ResourceType string
-				Code         struct{ Coding []struct{ System, Code string } }
+				Code         struct {
+					Coding []struct{ System, Code string }
+				}
 				ValueQuantity *struct{ Value float64 }
 			}
 		}
@@ -303,7 +305,9 @@ func TestRecordView(t *testing.T) {
 	if n := chartMarks(charts(u.Window())[0]); n != weights {
 		t.Errorf("the chart marks %d body weights, the bundle has %d", n, weights)
 	}
-	if !hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, strconv.Itoa(weights)+" values from ") && strings.HasSuffix(s, "in kg") }) {
+	if !hasLabel(u.Window(), func(s string) bool {
+		return strings.HasPrefix(s, strconv.Itoa(weights)+" values from ") && strings.HasSuffix(s, "in kg")
+	}) {
 		t.Error("no summary of the chart's values and unit")
 	}
 
