@@ -576,3 +576,17 @@ func TestRecordsImportCancel(t *testing.T) {
 		t.Errorf("a cancelled import kept %d records of a file", st.Records)
 	}
 }
+
+// Files dropped on the window are imported (the test driver cannot drop,
+// so the handler is called as the driver would).
+func TestRecordsDrop(t *testing.T) {
+	dir := recordsWallet(t)
+	u, v := openRecords(t, dir)
+	web, _ := storage.ParseURI("https://example.com/record.json")
+	onUI(func() {
+		v.dropped(fyne.NewPos(10, 10), []fyne.URI{web, storage.NewFileURI(bulkConditions)})
+	})
+	want := ndjsonLines(t, bulkConditions)
+	waitFor(t, "drop report", labelHas(u.Window(), strconv.Itoa(want)+" new records added from 1 file."))
+	waitFor(t, "list reloaded", labelIs(u.Window(), strconv.Itoa(want)+" records"))
+}

@@ -72,24 +72,26 @@ func (v *recordsView) importDialog() {
 // watchDrops imports what is dropped onto the window while this screen's
 // session lasts.
 func (v *recordsView) watchDrops() {
-	v.u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
-		if v.u.Wallet() != v.w || v.w == nil {
-			return // locked since, or another session's screen
+	v.u.win.SetOnDropped(v.dropped)
+}
+
+func (v *recordsView) dropped(_ fyne.Position, uris []fyne.URI) {
+	if v.u.Wallet() != v.w || v.w == nil {
+		return // locked since, or another session's screen
+	}
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
 		}
-		var paths []string
-		for _, u := range uris {
-			if u.Scheme() == "file" {
-				paths = append(paths, u.Path())
-			}
-		}
-		if len(paths) == 0 {
-			return
-		}
-		if v.u.main != nil {
-			v.u.main.show("Records")
-		}
-		v.importPaths(paths)
-	})
+	}
+	if len(paths) == 0 {
+		return
+	}
+	if v.u.main != nil {
+		v.u.main.show("Records")
+	}
+	v.importPaths(paths)
 }
 
 // importResult is what one file gave, for the report.
