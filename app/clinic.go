@@ -35,7 +35,7 @@ const maxCardFile = 16 << 10
 
 // listEvery is how often the lists that read many blocks (registrations,
 // votes) are read again while blocks keep coming.
-const listEvery = 10 * time.Second
+const listEvery = 5 * time.Second
 
 type clinicView struct {
 	u    *UI
@@ -102,6 +102,7 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 				return
 			case <-t.C:
 				v.refreshStatus(sess.view())
+				v.reloadLists(false) // a change skipped as too soon after the last look
 			}
 		}
 	})
@@ -183,6 +184,7 @@ func (v *clinicView) showStatus(cv chainView, store wallet.Status, storeErr erro
 		}
 	}
 	v.pending.SetText(quantity(st.Pending, "transaction", "transactions") + " waiting for a block")
+	v.dropDecided(st.Signers)
 	v.storage.SetText(storageWords(st.Pinning, v.w.PinQuota(), store, storeErr))
 }
 
@@ -481,9 +483,12 @@ func (v *clinicView) showVotes(votes []wallet.SignerVote, err error) {
 	v.votes.Objects = rows
 	v.votes.Refresh()
 	v.relayout()
-	// A vote that passed is done: the node stops casting it.
+}
+
+// dropDecided stops casting this node's votes that the chain has carried
+// out: a vote on a settled question would only keep the sealer busy.
+func (v *clinicView) dropDecided(signers []chain.PublicKey) {
 	v.mu.Lock()
-	signers := v.w.Ledger().Signers()
 	changed := false
 	for k, add := range v.proposed {
 		if slices.Contains(signers, k) == add {

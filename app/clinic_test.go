@@ -209,6 +209,28 @@ func TestClinicScreen(t *testing.T) {
 	if n.Genesis.ChainID != "hw-clinic-test" || len(n.Peers) == 0 || n.Peers[0] != u.Wallet().Addrs()[0] {
 		t.Fatalf("invite %+v", n)
 	}
+	tapInDialog(t, win, "Close")
+
+	// A vote to add a second clinic: the only signer's vote is a majority,
+	// carried in the next block (the patient's revoke makes one).
+	newcomer := c.member(t)
+	typeInto(entryWithPlaceholder(t, win, "the clinic's Health Wallet ID"), newcomer.ID().String())
+	tap(t, win, "Vote to add this clinic")
+	waitFor(t, "this node's vote listed", func() bool { return labelContaining(win, "This node votes to add ") })
+	grants, err := patient.GrantsInForce(ctx)
+	if err != nil || len(grants) != 1 {
+		t.Fatalf("%d grants: %v", len(grants), err)
+	}
+	if err := patient.Revoke(ctx, grants[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "two signers, the vote done", func() bool {
+		return hasLabel(win, func(s string) bool { return strings.HasPrefix(s, "2 clinics: ") }) &&
+			!labelContaining(win, "This node votes to add ")
+	})
+	if !slices.Contains(u.Wallet().Ledger().Signers(), newcomer.ChainKey()) {
+		t.Fatal("the newcomer is not a signer")
+	}
 }
 
 // A wallet on no network, with the clinic tools on, founds a consortium

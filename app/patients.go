@@ -53,7 +53,9 @@ type patientsView struct {
 	detail   *fyne.Container // the selected patient's records
 	right    *container.Scroll
 
-	loadMu   sync.Mutex
+	loadMu sync.Mutex
+	expiry *time.Timer // reads the chain again when the next grant ends
+
 	mu       sync.Mutex // guards the fields below, read by the loader
 	selected *chain.PublicKey
 	shown    string // the grants the detail was read for, to reread only on change
@@ -329,6 +331,7 @@ func (v *patientsView) showPatients(access []wallet.PatientAccess) {
 	}
 	v.patients.Objects = rows
 	v.relayout()
+	v.reloadAtExpiry(access, now)
 
 	v.mu.Lock()
 	v.access = access
@@ -352,6 +355,34 @@ func (v *patientsView) showPatients(access []wallet.PatientAccess) {
 	if grantsKey(access[i]) != v.shownKey() {
 		v.choose(access[i])
 	}
+}
+
+// reloadAtExpiry reads the chain again when the first grant shown ends:
+// an expiry is no transaction, so no block announces it.
+func (v *patientsView) reloadAtExpiry(access []wallet.PatientAccess, now time.Time) {
+	if v.expiry != nil {
+		v.expiry.Stop()
+		v.expiry = nil
+	}
+	var next time.Time
+	for _, a := range access {
+		for _, g := range a.Grants {
+			if g.Expiry >= 1<<63-1 {
+				continue // never
+			}
+			if e := time.Unix(int64(g.Expiry), 0); next.IsZero() || e.Before(next) {
+				next = e
+			}
+		}
+	}
+	if next.IsZero() {
+		return
+	}
+	v.expiry = time.AfterFunc(max(next.Sub(now), 0)+time.Second, func() {
+		if v.sess.ctx.Err() == nil {
+			v.reload()
+		}
+	})
 }
 
 func (v *patientsView) shownKey() string {
