@@ -15,6 +15,10 @@ import (
 	"github.com/healthwallet/healthwallet/wallet/fhir"
 )
 
+// maxShownAttachment is the largest file read into memory to be shown;
+// larger ones are opened or saved straight from the wallet.
+var maxShownAttachment int64 = 32 << 20
+
 // searchDelay lets a typist finish a word before the wallet is searched.
 const searchDelay = 150 * time.Millisecond
 
@@ -321,6 +325,10 @@ func (v *recordsView) show(r wallet.Record) {
 	v.detailGen++
 	gen := v.detailGen
 	w, ctx := v.w, v.sess.ctx
+	if r.Kind == wallet.KindAttachment && r.Size > maxShownAttachment {
+		v.setDetail(container.NewVScroll(container.NewVBox(v.recordHeader(r), v.largeAttachmentView(r))))
+		return
+	}
 	go func() {
 		_, plain, err := w.Read(ctx, r.ID)
 		code, charted := "", false

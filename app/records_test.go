@@ -476,6 +476,16 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 func TestRecordsAttachment(t *testing.T) {
+	t.Run("shown", func(t *testing.T) { testAttachment(t, true) })
+	t.Run("large", func(t *testing.T) {
+		was := maxShownAttachment
+		maxShownAttachment = 10
+		defer func() { maxShownAttachment = was }()
+		testAttachment(t, false)
+	})
+}
+
+func testAttachment(t *testing.T, inline bool) {
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	img.Set(1, 1, color.RGBA{R: 255, A: 255})
 	var pngData bytes.Buffer
@@ -486,18 +496,25 @@ func TestRecordsAttachment(t *testing.T) {
 	u, v := openRecords(t, dir)
 
 	onUI(func() { v.list.Select(0) })
-	waitFor(t, "image shown", func() bool {
+	shown := func() bool {
 		found := false
 		everything(u.Window(), func(o fyne.CanvasObject) {
-			if _, ok := o.(*canvas.Image); ok {
+			// Icons are images too; the attachment is the big one.
+			if img, ok := o.(*canvas.Image); ok && img.MinSize().Width >= 300 {
 				found = true
 			}
 		})
 		return found
-	})
+	}
+	if inline {
+		waitFor(t, "image shown", shown)
+	}
 	waitFor(t, "save button", func() bool { return findButton(u.Window(), "Save as…") != nil })
 	tap(t, u.Window(), "Open")
 	waitFor(t, "opened", labelHas(u.Window(), "Opened a temporary copy of scan.png"))
+	if !inline && shown() {
+		t.Error("a file over the limit is shown inline")
+	}
 	var tmpDir string
 	onUI(func() {
 		d, _ := sessionTempDirs.Load(u.session())

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/fhir"
 )
 
@@ -122,6 +124,80 @@ func (u *UI) attachmentView(name, contentType string, data []byte) fyne.CanvasOb
 	box.Add(note)
 	box.Add(status)
 	return box
+}
+
+// largeAttachmentView offers a file too large to hold in memory: the
+// wallet decrypts it straight into the chosen file (or a temporary copy).
+func (v *recordsView) largeAttachmentView(r wallet.Record) fyne.CanvasObject {
+	u, w := v.u, v.w
+	name := attachmentName(r)
+	info := widget.NewLabel(fmt.Sprintf("%s · %s · %s", name, attachmentKind(r.ContentType), byteSize(r.Size)))
+	info.Wrapping = fyne.TextWrapWord
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	status.Hide()
+	open := widget.NewButtonWithIcon("Open", theme.FileApplicationIcon(), func() {
+		s := u.session()
+		var path string
+		u.runTask("Opening "+name, "Decrypting a temporary copy…", func(ctx context.Context, _ func(done, total int64)) error {
+			if s == nil {
+				return errLocked
+			}
+			dir, err := sessionTempDir(s)
+			if err != nil {
+				return err
+			}
+			path = filepath.Join(dir, safeFileName(name))
+			return w.SaveAs(ctx, r.ID, path)
+		}, func(err error) {
+			if err == nil {
+				var link *url.URL
+				if link, err = url.Parse(storage.NewFileURI(path).String()); err == nil {
+					err = u.app.OpenURL(link)
+				}
+			}
+			switch {
+			case canceled(err):
+			case err != nil:
+				u.showError("Could not open the file", err)
+			default:
+				status.SetText("Opened a temporary copy of " + name + ". It is deleted when the wallet locks.")
+				status.Show()
+			}
+		})
+	})
+	save := widget.NewButtonWithIcon("Save as…", theme.DocumentSaveIcon(), func() {
+		d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+			if err != nil {
+				u.showError("Could not save the file", err)
+				return
+			}
+			if wc == nil {
+				return
+			}
+			wc.Close() // SaveAs writes the file whole, or not at all
+			path := wc.URI().Path()
+			u.runTask("Saving "+name, "Decrypting the file…", func(ctx context.Context, _ func(done, total int64)) error {
+				return w.SaveAs(ctx, r.ID, path)
+			}, func(err error) {
+				if err != nil {
+					storage.Delete(wc.URI()) // the empty file the dialog made
+					if canceled(err) {
+						return
+					}
+					u.showError("Could not save the file", err)
+					return
+				}
+				dialog.ShowInformation("Saved", "Saved "+wc.URI().Name()+". This copy is not encrypted: keep it somewhere safe.", u.win)
+			})
+		}, u.win)
+		d.SetFileName(safeFileName(name))
+		d.Show()
+	})
+	note := widget.NewLabel("Open makes a temporary copy on this computer for another application to show; it is deleted when the wallet locks.")
+	note.Wrapping = fyne.TextWrapWord
+	note.Importance = widget.LowImportance
+	return container.NewVBox(info, container.NewHBox(open, save), note, status)
 }
 
 // byteSize writes a size as "1.2 MB".
