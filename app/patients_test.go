@@ -232,3 +232,37 @@ func mustIncoming(t *testing.T, ctx context.Context, w *wallet.Wallet) wallet.In
 	}
 	return in[0]
 }
+
+// A grant that expires leaves the doctor's list at its expiry, with no
+// block to announce it; the doctor was registered before unlocking.
+func TestPatientsGrantExpires(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, dirs := newConsortium(t, "patient", "doctor")
+	doctor := c.open(t, dirs["doctor"])
+	c.register(t, doctor)
+	doctorID := doctor.ID()
+	doctor.Close()
+	patient := c.open(t, dirs["patient"])
+	t.Cleanup(func() { patient.Close() })
+	if _, err := patient.ImportFile(ctx, bundle, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	u := unlockUI(t, dirs["doctor"])
+	win := u.Window()
+	openSection(t, u, "Patients")
+	waitFor(t, "the empty list", func() bool { return labelContaining(win, "No patient shares records with you now") })
+	if _, err := patient.Grant(ctx, wallet.GrantSpec{Clinician: doctorID, Categories: []string{"allergies"},
+		Purpose: chain.PurposeTREAT, Duration: 6 * time.Second, Read: true}); err != nil {
+		t.Fatal(err)
+	}
+	row := "Records of " + shortHWID(patient.ID().String())
+	waitFor(t, "the patient listed", func() bool {
+		return findButton(win, row) != nil && labelContaining(win, "Allergies · can read · until ")
+	})
+	tap(t, win, row)
+	waitFor(t, "the patient gone at the expiry", func() bool {
+		return findButton(win, row) == nil && labelContaining(win, "no longer shares records with you")
+	})
+}
