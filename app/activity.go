@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -60,6 +61,9 @@ type activityView struct {
 	loaded  bool
 	entries []activityEntry // newest first
 	expiry  *time.Timer     // reads the log again when the next grant expires
+
+	root     fyne.CanvasObject
+	detached atomic.Bool // the frame replaced this screen: stop reading
 }
 
 // activityEntry is a log entry in words.
@@ -91,8 +95,13 @@ func (u *UI) activityScreen() fyne.CanvasObject {
 	export := widget.NewButtonWithIcon("Export as FHIR…", theme.DocumentSaveIcon(), v.export)
 	about := wrapped("Everything that happened to your records on the chain: requests, your answers, grants, revokes, expiries, keys given, records clinicians added and emergency openings. Every clinic on the network can audit the same log.")
 	top := container.NewVBox(about, container.NewHBox(widget.NewLabel("Show"), v.filter, v.count, layout.NewSpacer(), export))
-	sess.watch(func(cv chainView) { v.reload(cv.Status.Head.Number, false) })
-	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(v.rows))
+	v.root = container.NewBorder(top, nil, nil, nil, container.NewVScroll(v.rows))
+	sess.watch(func(cv chainView) {
+		if !v.detached.Load() {
+			v.reload(cv.Status.Head.Number, false)
+		}
+	})
+	return v.root
 }
 
 // reload reads the log again when the chain has a new head, or when
@@ -101,7 +110,7 @@ func (v *activityView) reload(head uint64, force bool) {
 	go func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
-		if v.loaded && head == v.head && !force {
+		if v.detached.Load() || (v.loaded && head == v.head && !force) {
 			return
 		}
 		entries, next, err := v.load(v.sess.ctx)
@@ -123,6 +132,10 @@ func (v *activityView) reload(head uint64, force bool) {
 		}
 		v.u.do(func() {
 			if v.u.session() != v.sess {
+				return
+			}
+			if !v.u.attached("Activity", v.root) {
+				v.detached.Store(true)
 				return
 			}
 			if err != nil {

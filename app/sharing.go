@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -53,6 +54,8 @@ type sharingView struct {
 	keys   [4]string  // what each part shows now, to rebuild only on change
 	data   sharingData
 	expiry *time.Timer // reads the chain again when the next grant expires
+
+	detached atomic.Bool // the frame replaced this screen: stop reading
 }
 
 // sharingData is one reading of the chain for the screen.
@@ -96,8 +99,29 @@ func (u *UI) sharingScreen() fyne.CanvasObject {
 		container.NewTabItemWithIcon("Emergency access", theme.WarningIcon(), container.NewVScroll(v.emergencyPart())),
 	)
 	v.setPlaceholders()
-	sess.watch(func(chainView) { v.reload() })
+	sess.watch(func(chainView) {
+		if !v.detached.Load() {
+			v.reload()
+		}
+	})
 	return v.tabs
+}
+
+// attached reports whether o is what the named section shows: the frame
+// builds a section's screen anew when the wallet's roles change, and the
+// old screen's watcher, which lives as long as the session, should stop
+// reading the chain for nothing. Call it on the UI goroutine.
+func (u *UI) attached(section string, o fyne.CanvasObject) bool {
+	if u.main == nil {
+		return false
+	}
+	for i, s := range u.main.sections {
+		if s.name == section && i < len(u.main.tabs.Items) {
+			box, ok := u.main.tabs.Items[i].Content.(*fyne.Container)
+			return ok && len(box.Objects) == 1 && box.Objects[0] == o
+		}
+	}
+	return false
 }
 
 // notOnNetwork says in one sentence why a screen has nothing to show, and
@@ -127,12 +151,19 @@ func (v *sharingView) reload() {
 	go func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
+		if v.detached.Load() {
+			return
+		}
 		d, err := v.load(v.sess.ctx)
 		if v.sess.ctx.Err() != nil {
 			return
 		}
 		v.u.do(func() {
 			if v.u.session() != v.sess {
+				return
+			}
+			if !v.u.attached("Sharing", v.tabs) {
+				v.detached.Store(true)
 				return
 			}
 			if err != nil {
