@@ -81,7 +81,7 @@ func (u *UI) activityScreen() fyne.CanvasObject {
 	}
 	u.startNotifier()
 	if !sess.view().Joined {
-		return u.notOnNetwork("Your activity log is read from your clinics' network, and this wallet has not joined one yet.")
+		return u.notOnNetwork("Your activity log")
 	}
 	v := &activityView{u: u, sess: sess}
 	var names []string

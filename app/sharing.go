@@ -77,7 +77,7 @@ func (u *UI) sharingScreen() fyne.CanvasObject {
 	}
 	u.startNotifier()
 	if !sess.view().Joined {
-		return u.notOnNetwork("Sharing works through your clinics' network, and this wallet has not joined one yet.")
+		return u.notOnNetwork("Sharing")
 	}
 	v := &sharingView{u: u, sess: sess}
 	v.requests = container.NewVBox()
@@ -124,10 +124,10 @@ func (u *UI) attached(section string, o fyne.CanvasObject) bool {
 	return false
 }
 
-// notOnNetwork says in one sentence why a screen has nothing to show, and
-// where to fix it.
-func (u *UI) notOnNetwork(why string) fyne.CanvasObject {
-	msg := widget.NewLabel(why + " Join your clinic's network in Settings → Network with the invite it gave you.")
+// notOnNetwork says in one sentence why a screen (what it shows) has
+// nothing to show, and where to fix it.
+func (u *UI) notOnNetwork(what string) fyne.CanvasObject {
+	msg := widget.NewLabel(what + " needs your clinics' network, which this wallet has not joined yet: join it in Settings → Network with the invite your clinic gave you.")
 	msg.Wrapping = fyne.TextWrapWord
 	open := widget.NewButton("Open Settings", func() {
 		if u.main != nil {
