@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -172,6 +173,13 @@ func (u *UI) recordsScreen() fyne.CanvasObject {
 	split := container.NewHSplit(left, v.detail)
 	split.Offset = 0.55
 	v.watchDrops()
+	// Ctrl+F (Cmd+F) finds, as everywhere else.
+	v.u.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) {
+			if v.u.Wallet() == v.w && v.search.Visible() && !v.search.Disabled() {
+				v.u.win.Canvas().Focus(v.search)
+			}
+		})
 	v.catList.Select(0)
 	return newRecordsRoot(v, container.NewBorder(toolbar, nil, nil, nil, split))
 }
