@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,11 +109,7 @@ func seriesTable(s wallet.Series) fyne.CanvasObject {
 		}
 	}
 	// Newest first; lines of one observation stay together.
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0 && rows[j].t.After(rows[j-1].t); j-- {
-			rows[j], rows[j-1] = rows[j-1], rows[j]
-		}
-	}
+	slices.SortStableFunc(rows, func(a, b row) int { return b.t.Compare(a.t) })
 	const maxRows = 300
 	for i, r := range rows {
 		if i == maxRows {
@@ -162,15 +159,6 @@ func newTrendChart(s wallet.Series, highlight string) *trendChart {
 	c := &trendChart{series: s, highlight: highlight}
 	c.ExtendBaseWidget(c)
 	return c
-}
-
-// points is how many values the chart marks.
-func (c *trendChart) points() int {
-	n := 0
-	for _, l := range c.series.Lines {
-		n += len(l.Points)
-	}
-	return n
 }
 
 func (c *trendChart) CreateRenderer() fyne.WidgetRenderer {
