@@ -58,6 +58,8 @@ type clinicView struct {
 	myProposal *fyne.Container
 
 	statusSeq atomic.Int64
+	root      fyne.CanvasObject
+	detached  atomic.Bool // the frame replaced this screen (roles changed): stop reading
 
 	scroll *container.Scroll
 
@@ -89,8 +91,10 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 		widget.NewCard("Invite someone", "", v.invitePart()),
 	)
 	sess.watch(func(cv chainView) {
-		v.refreshStatus(cv)
-		v.reloadLists(false)
+		if !v.detached.Load() {
+			v.refreshStatus(cv)
+			v.reloadLists(false)
+		}
 	})
 	// Pinning, storage and the pool change between blocks too.
 	sess.wg.Go(func() {
@@ -101,12 +105,16 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 			case <-sess.ctx.Done():
 				return
 			case <-t.C:
+				if v.detached.Load() {
+					return
+				}
 				v.refreshStatus(sess.view())
 				v.reloadLists(false) // a change skipped as too soon after the last look
 			}
 		}
 	})
 	v.scroll = container.NewVScroll(parts)
+	v.root = v.scroll
 	return v.scroll
 }
 
@@ -127,6 +135,10 @@ func (v *clinicView) refreshStatus(cv chainView) {
 			return
 		}
 		v.u.do(func() {
+			if !v.u.attached("Clinic", v.root) {
+				v.detached.Store(true)
+				return
+			}
 			if v.statusSeq.Load() == n {
 				v.showStatus(cv, store, serr)
 			}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -55,6 +56,9 @@ type patientsView struct {
 
 	loadMu sync.Mutex
 	expiry *time.Timer // reads the chain again when the next grant ends
+
+	root     fyne.CanvasObject
+	detached atomic.Bool // the frame replaced this screen (roles changed): stop reading
 
 	mu       sync.Mutex // guards the fields below, read by the loader
 	selected *chain.PublicKey
@@ -133,11 +137,16 @@ func (u *UI) patientsScreen() fyne.CanvasObject {
 		wrapped("Patients who granted you access, while their grants last."), v.patients, widget.NewSeparator(), v.detail))
 
 	v.checkID()
-	sess.watch(func(chainView) { v.reload() })
+	sess.watch(func(chainView) {
+		if !v.detached.Load() {
+			v.reload()
+		}
+	})
 	left := container.NewVScroll(container.NewVBox(find, request))
 	v.right = container.NewVScroll(shared)
 	split := container.NewHSplit(left, v.right)
 	split.Offset = 0.5
+	v.root = split
 	return split
 }
 
@@ -293,6 +302,9 @@ func joinWords(names []string) string {
 
 // reload reads the patients sharing with this clinician and redraws.
 func (v *patientsView) reload() {
+	if v.detached.Load() || v.sess.ctx.Err() != nil {
+		return
+	}
 	go func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
@@ -301,6 +313,13 @@ func (v *patientsView) reload() {
 			return
 		}
 		v.u.do(func() {
+			if !v.u.attached("Patients", v.root) {
+				v.detached.Store(true)
+				if v.expiry != nil {
+					v.expiry.Stop()
+				}
+				return
+			}
 			if err != nil {
 				v.patients.Objects = []fyne.CanvasObject{wrapped(sentence(err))}
 				v.relayout()
