@@ -68,6 +68,8 @@ func (u *UI) fhirView(resourceType string, data []byte) fyne.CanvasObject {
 			toggle.SetText("Hide JSON")
 			toggle.SetIcon(theme.VisibilityOffIcon())
 		}
+		// Lay the view out again: the driver then grows its parents to fit.
+		box.Refresh()
 	})
 	if len(fields) > 0 {
 		raw.Hide()
@@ -112,7 +114,11 @@ func (u *UI) attachmentView(name, contentType string, data []byte) fyne.CanvasOb
 	status.Wrapping = fyne.TextWrapWord
 	status.Hide()
 	open := widget.NewButtonWithIcon("Open", theme.FileApplicationIcon(), func() {
-		u.openTempCopy(name, data, status)
+		u.openTempCopy(name, data, func(text string) {
+			status.SetText(text)
+			status.Show()
+			box.Refresh()
+		})
 	})
 	save := widget.NewButtonWithIcon("Save as…", theme.DocumentSaveIcon(), func() {
 		u.saveAttachment(name, data)
@@ -131,6 +137,7 @@ func (u *UI) attachmentView(name, contentType string, data []byte) fyne.CanvasOb
 func (v *recordsView) largeAttachmentView(r wallet.Record) fyne.CanvasObject {
 	u, w := v.u, v.w
 	name := attachmentName(r)
+	box := container.NewVBox()
 	info := widget.NewLabel(fmt.Sprintf("%s · %s · %s", name, attachmentKind(r.ContentType), byteSize(r.Size)))
 	info.Wrapping = fyne.TextWrapWord
 	status := widget.NewLabel("")
@@ -163,6 +170,7 @@ func (v *recordsView) largeAttachmentView(r wallet.Record) fyne.CanvasObject {
 			default:
 				status.SetText("Opened a temporary copy of " + name + ". It is deleted when the wallet locks.")
 				status.Show()
+				box.Refresh()
 			}
 		})
 	})
@@ -197,7 +205,8 @@ func (v *recordsView) largeAttachmentView(r wallet.Record) fyne.CanvasObject {
 	note := widget.NewLabel("Open makes a temporary copy on this computer for another application to show; it is deleted when the wallet locks.")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
-	return container.NewVBox(info, container.NewHBox(open, save), note, status)
+	box.Objects = []fyne.CanvasObject{info, container.NewHBox(open, save), note, status}
+	return box
 }
 
 // byteSize writes a size as "1.2 MB".
@@ -241,7 +250,7 @@ func sessionTempDir(s *session) (string, error) {
 
 // openTempCopy writes a decrypted copy into the session's temporary
 // directory and asks the system to open it.
-func (u *UI) openTempCopy(name string, data []byte, status *widget.Label) {
+func (u *UI) openTempCopy(name string, data []byte, opened func(string)) {
 	s := u.session()
 	go func() {
 		path, err := writeTempCopy(s, name, data)
@@ -257,8 +266,7 @@ func (u *UI) openTempCopy(name string, data []byte, status *widget.Label) {
 				u.showError("Could not open the file", err)
 				return
 			}
-			status.SetText("Opened a temporary copy of " + name + ". It is deleted when the wallet locks.")
-			status.Show()
+			opened("Opened a temporary copy of " + name + ". It is deleted when the wallet locks.")
 		})
 	}()
 }
