@@ -107,7 +107,7 @@ func (u *UI) recordsScreen() fyne.CanvasObject {
 	v.search.OnChanged = v.searchChanged
 	v.count = widget.NewLabel("")
 
-	v.categories = []categoryEntry{{key: "", name: "All records"}, {key: trendsKey, name: "Trends", count: -1}}
+	v.categories = []categoryEntry{{key: "", name: "All records", count: -1}, {key: trendsKey, name: "Trends", count: -1}}
 	v.catList = widget.NewList(
 		func() int { return len(v.categories) },
 		func() fyne.CanvasObject {
