@@ -11,6 +11,7 @@ import (
 
 	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/identity"
+	"github.com/healthwallet/healthwallet/wallet/qr"
 )
 
 // sentence turns an error into what a patient can read; the technical
@@ -35,6 +36,24 @@ func sentence(err error) string {
 		return "Those words are not a valid recovery phrase. Check each word and their order."
 	case errors.Is(err, wallet.ErrWalletExists):
 		return "There is already a wallet here."
+	case errors.Is(err, wallet.ErrNotClinician):
+		return "That key is not a registered clinician on this network: their clinic must register them first."
+	case errors.Is(err, wallet.ErrNoWriteGrant):
+		return "The patient has not allowed you to add records of this kind, or that permission has ended."
+	case errors.Is(err, wallet.ErrNotRegistrar):
+		return "Only the clinic that registered this clinician can revoke them."
+	case errors.Is(err, wallet.ErrBadConsortium):
+		return "Those consortium settings cannot be used: " + err.Error()
+	case errors.Is(err, wallet.ErrNoRequest):
+		return "That request is no longer waiting for an answer."
+	case errors.Is(err, wallet.ErrNoIncoming):
+		return "That record is no longer in your inbox."
+	case errors.Is(err, wallet.ErrNoEmergencyAuthorization):
+		return "This patient has not set up emergency access."
+	case errors.Is(err, wallet.ErrNoClinicKeys):
+		return "No clinic on this network is ready to hold emergency keys yet. Try again in a minute."
+	case errors.Is(err, qr.ErrNoCode):
+		return "No QR code could be read in that picture. Try a sharper, straighter photo or a screenshot."
 	}
 	return "Something went wrong: " + err.Error()
 }

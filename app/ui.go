@@ -124,6 +124,7 @@ func (u *UI) unlocked(w *wallet.Wallet, n *wallet.Network) {
 	u.sess = s
 	u.mu.Unlock()
 	u.showMain()
+	u.startNotifier()
 	if u.cfg.Show != "" {
 		u.main.show(u.cfg.Show)
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/healthwallet/healthwallet/chain"
@@ -233,18 +234,24 @@ func ParseInvite(code string) (Network, error) {
 }
 
 // ConnectMembers dials the network's member nodes and reports how many
-// answered; it fails only when none did.
+// answered; it fails only when none did. The wallet's own address is
+// skipped: a founding clinic's network lists only itself until others join.
 func (w *Wallet) ConnectMembers(ctx context.Context, peers []string) (int, error) {
 	var errs []error
 	connected := 0
+	others := 0
 	for _, p := range peers {
+		if ai, err := peer.AddrInfoFromString(p); err == nil && ai.ID == w.store.PeerID() {
+			continue
+		}
+		others++
 		if err := w.ConnectPeer(ctx, p); err != nil {
 			errs = append(errs, fmt.Errorf("member node %s: %w", p, err))
 			continue
 		}
 		connected++
 	}
-	if connected == 0 && len(peers) > 0 {
+	if connected == 0 && others > 0 {
 		return 0, fmt.Errorf("no member node reachable: %w", errors.Join(errs...))
 	}
 	return connected, nil

@@ -1,6 +1,7 @@
 package wallet_test
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/ipfs"
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -157,4 +159,25 @@ func FuzzParseInvite(f *testing.F) {
 			t.Fatalf("decoded invite does not re-encode: %v", err)
 		}
 	})
+}
+
+// A founding clinic's network lists only itself: dialling its members
+// skips its own address and is no failure; an unreachable other member is.
+func TestConnectMembersSkipsSelf(t *testing.T) {
+	opts := testOpts
+	opts.Network = &ipfs.Config{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}
+	w, _, err := wallet.Create(t.TempDir(), []byte(passphrase), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if n, err := w.ConnectMembers(ctx, w.Addrs()); n != 0 || err != nil {
+		t.Fatalf("only itself: %d, %v", n, err)
+	}
+	gone := "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"
+	if _, err := w.ConnectMembers(ctx, append(w.Addrs(), gone)); err == nil {
+		t.Fatal("an unreachable member is no error")
+	}
 }

@@ -102,7 +102,7 @@ type Ledger struct {
 	prunedAt uint64        // head number at the last undo pruning
 
 	poolMu      sync.Mutex
-	poolChanged chan struct{} // closed and replaced when a tx enters the pool
+	poolChanged chan struct{} // closed and replaced when a tx enters the pool or a vote is proposed
 
 	propMu    sync.Mutex
 	proposals map[chain.PublicKey]bool // signer votes to cast when sealing
@@ -358,13 +358,15 @@ func (l *Ledger) IntegrityCheck(ctx context.Context) error {
 // in the blocks it seals, until the vote is enacted or Discard is called.
 func (l *Ledger) Propose(target chain.PublicKey, authorize bool) {
 	l.propMu.Lock()
-	defer l.propMu.Unlock()
 	l.proposals[target] = authorize
+	l.propMu.Unlock()
+	l.notifyPool() // a vote alone is reason to seal: wake the sealer
 }
 
 // Discard withdraws a proposal.
 func (l *Ledger) Discard(target chain.PublicKey) {
 	l.propMu.Lock()
-	defer l.propMu.Unlock()
 	delete(l.proposals, target)
+	l.propMu.Unlock()
+	l.notifyPool()
 }

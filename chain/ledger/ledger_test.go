@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/clique"
@@ -216,5 +217,35 @@ func TestProposeAddsASigner(t *testing.T) {
 	mustAddTx(t, l, chaintest.SignNonce("alice", 0, chaintest.Anchor("alice", "r1")))
 	if blk := sealNext(t, l, "clinic-c", false); blk.Header.Signer != newcomer {
 		t.Fatal("the newcomer did not seal")
+	}
+}
+
+// A proposed vote wakes an idle sealer: the vote is cast in a block of its
+// own, with no transaction pending.
+func TestProposeWakesTheSealer(t *testing.T) {
+	g := chaintest.Genesis(1, "clinic-a")
+	l := newLedger(t, g)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sealed := make(chan *chain.Block, 4)
+	done := make(chan error, 1)
+	go func() { done <- l.RunSealer(ctx, chaintest.Key("clinic-a"), func(b *chain.Block) { sealed <- b }) }()
+	defer func() { cancel(); <-done }()
+	// Nothing is pending: the sealer waits for a reason to seal. The pause
+	// lets it reach that wait, so that a missing wake-up fails the test; a
+	// sealer not yet waiting would see the vote anyway (the test passes).
+	if l.Pool().Len() != 0 {
+		t.Fatal("transactions pending")
+	}
+	time.Sleep(200 * time.Millisecond)
+	newcomer := chaintest.Pub("clinic-b")
+	l.Propose(newcomer, true)
+	select {
+	case blk := <-sealed:
+		if blk.Header.Vote == nil || blk.Header.Vote.Target != newcomer {
+			t.Fatalf("block %d carries vote %+v", blk.Header.Number, blk.Header.Vote)
+		}
+	case <-ctx.Done():
+		t.Fatal("the vote was never sealed")
 	}
 }

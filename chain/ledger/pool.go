@@ -47,7 +47,8 @@ func (l *Ledger) AddTx(ctx context.Context, tx *chain.Tx) error {
 }
 
 // PoolChanged returns a channel closed the next time a transaction enters
-// the mempool.
+// the mempool or the operator proposes or withdraws a signer vote: the
+// sealer's reasons to look again.
 func (l *Ledger) PoolChanged() <-chan struct{} {
 	l.poolMu.Lock()
 	defer l.poolMu.Unlock()
