@@ -80,7 +80,7 @@ func (u *UI) clinicScreen() fyne.CanvasObject {
 	if !sess.view().Joined {
 		return container.NewVScroll(container.NewVBox(
 			widget.NewCard("This wallet is not on a network", "",
-				wrapped("A clinic's node runs on a consortium's network. Join one with the invite a member clinic gave you (Settings → Network), or found a new consortium here as its first clinic.")),
+				wrapped("A clinic's node runs on a consortium's network. Join one with the invite a member clinic gave you (see Network in Settings), or found a new consortium here as its first clinic.")),
 			widget.NewCard("Found a new consortium", "", v.foundForm()),
 		))
 	}

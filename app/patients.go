@@ -584,7 +584,7 @@ func (v *patientsView) addRecord(patient chain.PublicKey, name string, r io.Read
 				v.u.showError("Record not added", err)
 			default:
 				dialog.ShowInformation("Record added", fmt.Sprintf(
-					"Added the %s (%s) for %s. It is encrypted so that only the patient (and you) can read it, and signed by you on the chain. The patient sees it in their wallet under Sharing → From clinicians.",
+					"Added the %s (%s) for %s. It is encrypted so that only the patient (and you) can read it, and signed by you on the chain. The patient sees it in their wallet under Sharing, From clinicians.",
 					added.ResourceType, strings.ToLower(categoryWords(added.Category)), shortHWID(id.String())), v.u.win)
 			}
 		})

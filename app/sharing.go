@@ -127,7 +127,7 @@ func (u *UI) attached(section string, o fyne.CanvasObject) bool {
 // notOnNetwork says in one sentence why a screen (what it shows) has
 // nothing to show, and where to fix it.
 func (u *UI) notOnNetwork(what string) fyne.CanvasObject {
-	msg := widget.NewLabel(what + " needs your clinics' network, which this wallet has not joined yet: join it in Settings → Network with the invite your clinic gave you.")
+	msg := widget.NewLabel(what + " needs your clinics' network, which this wallet has not joined yet: join it under Network in Settings with the invite your clinic gave you.")
 	msg.Wrapping = fyne.TextWrapWord
 	open := widget.NewButton("Open Settings", func() {
 		if u.main != nil {

@@ -345,7 +345,7 @@ func TestMyIDAndOffline(t *testing.T) {
 	for _, section := range []string{"Sharing", "Activity"} {
 		goToSection(u, section)
 		waitFor(t, section+" says to join a network", func() bool {
-			return anyLabelHas(win, "which this wallet has not joined yet") && anyLabelHas(win, "Settings → Network")
+			return anyLabelHas(win, "which this wallet has not joined yet") && anyLabelHas(win, "under Network in Settings")
 		})
 	}
 	tap(t, win, "Open Settings")

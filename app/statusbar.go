@@ -34,7 +34,7 @@ func newStatusBar(u *UI) *statusBar {
 // syncText says in words how the wallet stands with its network.
 func syncText(v chainView, now time.Time) (text string, ok bool) {
 	if !v.Joined {
-		return "Offline: this wallet has not joined a network (Settings → Network)", false
+		return "Offline: this wallet has not joined a network (see Network in Settings)", false
 	}
 	if !v.Connected && v.Status.Peers == 0 {
 		if v.Err != nil {
