@@ -6,9 +6,12 @@
 #
 # BINARY defaults to bin/healthwallet, SAMPLES to the Synthea bundles the
 # Makefile's run target uses, OUTDIR to docs/screenshots. Each screen is
-# its own launch of the app (`--show SECTION`), waited for with deadlines;
-# a few need a click or typing (xdotool) at fixed places of the 1100x720
-# window. Needs Xvfb, xdotool and ImageMagick (packaging/install-deps.sh gui).
+# its own launch of the app (`--show SECTION`, `demo --as MEMBER`), waited
+# for with deadlines; some need clicks (xdotool) at fixed places of the
+# 1100x720 window, so a changed layout shows in the pictures: look at them.
+# The patient approves the demo clinician's request on the way, so the last
+# pictures show the grant from both sides. Needs Xvfb, xdotool and
+# ImageMagick (packaging/install-deps.sh gui).
 set -euo pipefail
 
 bin=$(realpath "${1:-bin/healthwallet}")
@@ -117,7 +120,20 @@ sleep 3
 shot chart
 stop_app
 
-for section in Sharing Activity "My ID"; do
+# The request in the inbox, the patient's answer, and the grant it made.
+launch demo --demo-dir "$demo" --show Sharing
+shot sharing
+click 152 236 # Approve…
+sleep 2
+shot approve
+click 595 500 # Share
+sleep 8       # a block or two (2 s period) seals the grant
+click 247 21  # the Active grants tab
+sleep 2
+shot grants
+stop_app
+
+for section in Activity "My ID"; do
   launch demo --demo-dir "$demo" --show "$section"
   name=$(echo "$section" | tr -d ' ' | tr '[:upper:]' '[:lower:]')
   shot "$name"
@@ -137,5 +153,7 @@ stop_app
 launch demo --demo-dir "$demo" --as clinician
 click 37 262
 sleep 2
+click 750 115 # the patient who shares: their records
+sleep 5
 shot patients
 stop_app
