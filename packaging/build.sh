@@ -16,7 +16,8 @@
 #   PACKAGE_VERSION  the version; default `git describe --tags --always --dirty`
 #                    (a leading "v" dropped), else FyneApp.toml's Version
 #   PACKAGE_SRC      worktree (default: the files as they are, tracked and
-#                    untracked-but-not-ignored) or head (the last commit only)
+#                    untracked-but-not-ignored), head (the last commit only),
+#                    or dir:PATH (a copy of PATH, e.g. an earlier dist/.work/src)
 #   SIGN_CERT        PEM code-signing certificate (chain) for the Windows exe
 #   SIGN_KEY         its PEM private key; with neither, a throwaway self-signed
 #                    certificate is made and the build says it is a test signature
@@ -119,6 +120,9 @@ snapshot() {
   mkdir -p "$src"
   if [[ "$PACKAGE_SRC" == head ]]; then
     git archive --format=tar HEAD | tar -x -C "$src"
+  elif [[ "$PACKAGE_SRC" == dir:* ]]; then # a copy of an earlier snapshot (check.sh)
+    cp -a "${PACKAGE_SRC#dir:}/." "$src/"
+    rm -f "$src"/cmd/healthwallet/{fyne_metadata_init.go,fyne.syso,FyneApp.toml} "$src"/cmd/healthwallet/*.exe
   else
     git ls-files -z -co --exclude-standard |
       tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -x -C "$src"
@@ -221,6 +225,24 @@ package_linux() {
       "$root/packaging/deb/changelog.in" | gzip -9n >"$doc/changelog.gz"
   chmod 0644 "$doc/changelog.gz"
 
+  # A manual page from --help (lintian wants one for every command), with the
+  # builder's home directory replaced by ~ in the defaults it prints.
+  local man=$stage/usr/share/man/man1 mandate
+  mandate=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+  mkdir -p "$man"
+  {
+    printf '.TH HEALTHWALLET 1 "%s" "healthwallet %s" "User Commands"\n' "$mandate" "$version"
+    printf '.SH NAME\nhealthwallet \\- %s\n' "$(tr 'A-Z' 'a-z' <<<"${app_comment:0:1}")${app_comment:1}"
+    printf '.SH SYNOPSIS\n.B healthwallet\n[\\fIflags\\fR] [\\fIcommand\\fR] [\\fIcommand flags\\fR]\n'
+    printf '.SH DESCRIPTION\nWith no command, opens the desktop application.\n.PP\n.nf\n'
+    (HOME=/hw-home XDG_DATA_HOME='' XDG_CONFIG_HOME='' "$lbin" --help 2>&1 || true) |
+      sed -e 's,/hw-home,~,g' -e 's/\\/\\e/g' -e "s/^[.']/\\\\\&&/"
+    printf '.fi\n.SH FILES\n.TP\n/lib/systemd/system/healthwallet-node.service\n'
+    printf 'the clinic node'"'"'s unit, not enabled by the package\n'
+    printf '.SH SEE ALSO\n/usr/share/doc/healthwallet/README.Debian, /usr/share/doc/healthwallet/OPERATIONS.md\n'
+  } | gzip -9n >"$man/healthwallet.1.gz"
+  chmod 0644 "$man/healthwallet.1.gz"
+
   local depends installed
   depends=$(deb_depends "$lbin")
   installed=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
@@ -287,6 +309,10 @@ package_windows() {
   wsrc=$src/cmd/healthwallet
   cp "$root/FyneApp.toml" "$wsrc/FyneApp.toml"
   rm -f "$wsrc"/*.exe
+  # Name an (empty) existing executable: fyne then skips its first build and
+  # builds once, after writing the resource. (Its first build would consume
+  # GOFLAGS' -ldflags, so that the second, final one lost the version stamp.)
+  : >"$wsrc/healthwallet.exe"
   # fyne package -os windows writes the icon, manifest and version resource
   # (FyneApp.toml's Name and ID; version win_version.win_build) into a .syso
   # and builds with -H=windowsgui; --release adds -trimpath, -s -w, -tags
@@ -294,11 +320,12 @@ package_windows() {
   say "fyne package -os windows (mingw-w64, version $version, resource $win_version.$win_build)"
   (cd "$wsrc" && env CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOOS=windows GOARCH=amd64 \
       GOFLAGS="-buildvcs=false -ldflags=-X=main.version=$version" \
-      nice -n 10 "$fyne" package -os windows --release --icon "$src/assets/icon.png" \
+      nice -n 10 "$fyne" package -os windows --release --exe healthwallet.exe --icon "$src/assets/icon.png" \
       --app-version "$win_version" --app-build "$win_build")
   exe=$(ls "$wsrc"/*.exe 2>/dev/null | head -n1)
   [[ -f "$exe" ]] || die "fyne package -os windows made no .exe"
   mv "$exe" "$work/windows/unsigned.exe"
+  grep -aqF "$version" "$work/windows/unsigned.exe" || die "the exe does not carry version $version"
   sign_exe "$work/windows/unsigned.exe" "$DIST/healthwallet-$version-windows-amd64.exe"
   say "$DIST/healthwallet-$version-windows-amd64.exe"
 }

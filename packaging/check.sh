@@ -72,7 +72,8 @@ else
            /usr/share/icons/hicolor/128x128/apps/$app_id.png /usr/share/icons/hicolor/256x256/apps/$app_id.png \
            /usr/share/icons/hicolor/512x512/apps/$app_id.png /usr/share/icons/hicolor/scalable/apps/$app_id.svg \
            /lib/systemd/system/healthwallet-node.service \
-           /usr/share/doc/healthwallet/copyright /usr/share/doc/healthwallet/changelog.gz; do
+           /usr/share/doc/healthwallet/copyright /usr/share/doc/healthwallet/changelog.gz \
+           /usr/share/man/man1/healthwallet.1.gz; do
     grep -qxF "$f" "$tmp/contents" && pass "contains $f" || fail "contains $f"
   done
 
@@ -153,8 +154,10 @@ if [[ "${PACKAGE_CHECK_WINDOWS:-1}" == 1 ]]; then
     else
       fail "osslsigncode verify -CAfile $cafile"; cat "$tmp/verify"
     fi
-    strings -el "$exe" | grep -qF "$win_version" && pass "version resource carries $win_version" ||
-      fail "version resource carries $win_version"
+    grep -aqF "$version" "$exe" && pass "the exe carries the version string $version (-X main.version)" ||
+      fail "the exe carries the version string $version (-X main.version)"
+    strings -el "$exe" | grep -qxF "$win_version" && pass "version resource: FileVersion $win_version" ||
+      fail "version resource: FileVersion $win_version"
   fi
 fi
 
@@ -184,11 +187,14 @@ if [[ "${CHECK_REPRO:-0}" == 1 && -f "$deb" ]]; then
   echo "== reproducibility: the Linux binary built again in another directory"
   a=$tmp/root/usr/bin/healthwallet
   mkdir -p "$tmp/repro"
-  if DIST="$tmp/repro/dist" bash packaging/build.sh binary "$tmp/repro/healthwallet" >/dev/null 2>&1 &&
+  # the same source (a copy of the last build's snapshot) and version, another directory
+  if DIST="$tmp/repro/dist" PACKAGE_SRC="dir:$(realpath "$DIST/.work/src")" PACKAGE_VERSION="$version" \
+       bash packaging/build.sh binary "$tmp/repro/healthwallet" >"$tmp/repro.log" 2>&1 &&
      cmp -s "$a" "$tmp/repro/healthwallet"; then
     pass "same bytes ($(sha256sum "$a" | cut -c1-16)...)"
   else
     fail "same bytes: $(sha256sum "$a" "$tmp/repro/healthwallet" 2>&1 | cut -c1-16 | tr '\n' ' ')"
+    tail -n 5 "$tmp/repro.log"
   fi
 fi
 

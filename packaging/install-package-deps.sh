@@ -10,7 +10,7 @@
 #                    module proxy into $(go env GOPATH)/bin
 #
 #   packaging/install-package-deps.sh          install what is missing
-#   packaging/install-package-deps.sh lint     also lintian (make package-check uses it if present)
+#   packaging/install-package-deps.sh lint     also lintian and desktop-file-validate (make package-check uses them if present)
 #
 # Prints nothing when everything is already there.
 set -euo pipefail
@@ -20,7 +20,7 @@ GO=${GO:-go}
 
 want=(dpkg-dev fakeroot gcc-mingw-w64-x86-64 osslsigncode openssl xz-utils)
 if [[ "${1:-}" == lint ]]; then
-  want+=(lintian)
+  want+=(lintian desktop-file-utils)
 fi
 
 missing=()
