@@ -63,16 +63,34 @@ func runGUI(ctx context.Context, env *cli, args []string) error {
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
-	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(env.dataDir))
-	if *unlock {
-		w, n, err := openForGUI(env)
-		if err != nil {
-			return err
-		}
-		ui.ShowWallet(w, n)
-	} else {
+	if !*unlock {
+		ui := hwapp.New(fyneapp.NewWithID(appID), g.config(env.dataDir))
 		ui.Start()
+		showAndRun(ctx, ui)
+		return nil
 	}
+	pass, err := env.passphrase("Passphrase: ")
+	if err != nil {
+		return err
+	}
+	// The keystore's Argon2id and the window's set-up (GL, fonts) each take
+	// a few hundred milliseconds on their own core: overlap them.
+	type opened struct {
+		w   *wallet.Wallet
+		n   *wallet.Network
+		err error
+	}
+	opening := make(chan opened, 1)
+	go func() {
+		w, n, err := openForGUI(env.dataDir, pass)
+		opening <- opened{w, n, err}
+	}()
+	ui := hwapp.New(fyneapp.NewWithID(appID), g.config(env.dataDir))
+	o := <-opening
+	if o.err != nil {
+		return o.err
+	}
+	ui.ShowWallet(o.w, o.n)
 	showAndRun(ctx, ui)
 	return nil
 }
@@ -92,23 +110,19 @@ func showAndRun(ctx context.Context, ui *hwapp.UI) {
 	close(done)
 }
 
-// openForGUI opens the wallet in the data directory with the CLI's
-// passphrase, on its network when it joined one, as the unlock screen does;
-// the session the UI starts on it dials the members.
-func openForGUI(env *cli) (*wallet.Wallet, *wallet.Network, error) {
-	pass, err := env.passphrase("Passphrase: ")
-	if err != nil {
-		return nil, nil, err
-	}
-	n, err := wallet.LoadNetwork(env.dataDir)
+// openForGUI opens the wallet in dir, on its network when it joined one,
+// as the unlock screen does; the session the UI starts on it dials the
+// members.
+func openForGUI(dir string, pass []byte) (*wallet.Wallet, *wallet.Network, error) {
+	n, err := wallet.LoadNetwork(dir)
 	switch {
 	case errors.Is(err, wallet.ErrNotJoined):
-		w, err := wallet.Open(env.dataDir, pass, walletOptions)
+		w, err := wallet.Open(dir, pass, walletOptions)
 		return w, nil, err
 	case err != nil:
 		return nil, nil, err
 	}
-	w, err := wallet.Open(env.dataDir, pass, n.Options(walletOptions))
+	w, err := wallet.Open(dir, pass, n.Options(walletOptions))
 	if err != nil {
 		return nil, nil, err
 	}
