@@ -117,6 +117,10 @@ type Net struct {
 	askOnce sync.Once
 }
 
+// clinicPinQuota is what each demo clinic pins for the network, as a real
+// clinic node does.
+const clinicPinQuota = 1 << 30 // 1 GiB
+
 // loopback is where every demo node listens: this machine only, a random
 // port each run (Network gives the ports of this run).
 var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
@@ -172,7 +176,7 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 			continue
 		}
 		peers := n.Addrs()
-		if c.Wallet, err = n.openWallet(filepath.Join(dir, Members[i]), name, peers, 1<<30); err != nil {
+		if c.Wallet, err = n.openWallet(filepath.Join(dir, Members[i]), name, peers, clinicPinQuota); err != nil {
 			return nil, fmt.Errorf("demo clinic %s: %w", name, err)
 		}
 		if err := n.connect(ctx, c.Wallet, peers); err != nil {
@@ -246,7 +250,7 @@ func (n *Net) OpenMember(member string, base wallet.Options) (*wallet.Wallet, wa
 	}
 	opts := nw.Options(base)
 	if member != "clinician" {
-		opts.Chain.PinQuota = 1 << 30
+		opts.Chain.PinQuota = clinicPinQuota
 	}
 	w, err := wallet.Open(dir, []byte(Passphrase), opts)
 	return w, nw, err
