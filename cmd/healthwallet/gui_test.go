@@ -18,7 +18,8 @@ import (
 // `healthwallet demo --no-gui` prepares what `make run` shows: a demo
 // wallet with one Synthea patient's records, on the demo consortium, with
 // the demo clinician's access request in its inbox. A second run resumes
-// the same chain and does not ask twice.
+// the same chain and does not ask twice; a run as another member (--as)
+// leaves the patient's inbox as it was.
 func TestDemoPreparesRequest(t *testing.T) {
 	walletOptions.KDF = keystore.TestParams
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -42,6 +43,10 @@ func TestDemoPreparesRequest(t *testing.T) {
 	out = demo()
 	if strings.Contains(out, "Created") || !strings.Contains(out, "access request waits in the Sharing inbox") {
 		t.Errorf("second run:\n%s", out)
+	}
+	// The demo through the clinician's eyes opens their wallet on it.
+	if out = demo("--as", "clinician"); !strings.Contains(out, "seen by clinician") {
+		t.Errorf("demo --as clinician:\n%s", out)
 	}
 
 	// The wallet's copy of the chain holds exactly one request.
