@@ -121,7 +121,10 @@ snapshot() {
   if [[ "$PACKAGE_SRC" == head ]]; then
     git archive --format=tar HEAD | tar -x -C "$src"
   elif [[ "$PACKAGE_SRC" == dir:* ]]; then # a copy of an earlier snapshot (check.sh)
-    cp -a "${PACKAGE_SRC#dir:}/." "$src/"
+    local from=${PACKAGE_SRC#dir:}
+    [[ -n "$from" && -f "$from/go.mod" && -d "$from/cmd/healthwallet" ]] ||
+      die "PACKAGE_SRC=dir:PATH: $from is not a Health Wallet source tree"
+    cp -a "$from/." "$src/"
     rm -f "$src"/cmd/healthwallet/{fyne_metadata_init.go,fyne.syso,FyneApp.toml} "$src"/cmd/healthwallet/*.exe
   else
     git ls-files -z -co --exclude-standard |

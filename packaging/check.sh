@@ -188,7 +188,8 @@ if [[ "${CHECK_REPRO:-0}" == 1 && -f "$deb" ]]; then
   a=$tmp/root/usr/bin/healthwallet
   mkdir -p "$tmp/repro"
   # the same source (a copy of the last build's snapshot) and version, another directory
-  if DIST="$tmp/repro/dist" PACKAGE_SRC="dir:$(realpath "$DIST/.work/src")" PACKAGE_VERSION="$version" \
+  snap=$(realpath "$DIST/.work/src")
+  if DIST="$tmp/repro/dist" PACKAGE_SRC="dir:$snap" PACKAGE_VERSION="$version" \
        bash packaging/build.sh binary "$tmp/repro/healthwallet" >"$tmp/repro.log" 2>&1 &&
      cmp -s "$a" "$tmp/repro/healthwallet"; then
     pass "same bytes ($(sha256sum "$a" | cut -c1-16)...)"
