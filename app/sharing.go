@@ -766,24 +766,7 @@ func keyHoldersWords(threshold, holders int) string {
 
 // summaryWords says what went into an emergency summary.
 func summaryWords(info fhir.EmergencySummaryInfo) string {
-	parts := []string{
-		plural(info.Allergies, "allergy", "allergies"),
-		plural(info.Medications, "medication", "medications"),
-		plural(info.Conditions, "condition", "conditions"),
-	}
-	if info.BloodGroup != "" {
-		parts = append(parts, "blood group "+info.BloodGroup)
-	} else {
-		parts = append(parts, "no blood group")
-	}
-	if info.Contact {
-		parts = append(parts, "an emergency contact")
-	} else {
-		parts = append(parts, "no emergency contact")
-	}
-	if info.Patient {
-		parts = append(parts, "your name and details")
-	}
+	parts := info.Contents()
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 

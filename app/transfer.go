@@ -23,10 +23,6 @@ import (
 	"github.com/healthwallet/healthwallet/wallet/fhir"
 )
 
-// maxImportFiles bounds one import: a folder dropped by mistake (a home
-// directory) should not start an afternoon's work.
-const maxImportFiles = 10000
-
 // importDialog offers files or a folder to import.
 func (v *recordsView) importDialog() {
 	text := widget.NewLabel("Import FHIR R4 JSON (a single resource, a Bundle or bulk NDJSON), PDFs and images. " +
@@ -108,7 +104,7 @@ func (v *recordsView) importPaths(paths []string) {
 	w := v.w
 	var results []importResult
 	v.u.runTask("Importing records", "Reading your files…", func(ctx context.Context, progress func(done, total int64)) error {
-		files, err := expandPaths(paths)
+		files, err := wallet.FilesToImport(paths)
 		if err != nil {
 			return err
 		}
@@ -137,48 +133,6 @@ func (v *recordsView) importPaths(paths []string) {
 		}
 		v.showImportReport(results, canceled(err))
 	})
-}
-
-// expandPaths lists the files to import: files as given, and the regular
-// files inside folders (hidden ones skipped), in name order.
-func expandPaths(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			files = append(files, p) // ImportFile reports it
-			continue
-		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var inDir []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(d.Name(), ".") && path != p {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() {
-				inDir = append(inDir, path)
-			}
-			if len(files)+len(inDir) > maxImportFiles {
-				return fmt.Errorf("%s holds more than %d files: import a smaller folder", p, maxImportFiles)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("import: %w", err)
-		}
-		slices.Sort(inDir)
-		files = append(files, inDir...)
-	}
-	return files, nil
 }
 
 // showImportReport says, per file, what was imported or why not.

@@ -59,33 +59,10 @@ func runEmergencyAuthorize(ctx context.Context, env *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "Emergency summary: %s\n", summaryContents(a.Summary))
+	fmt.Fprintf(env.stdout, "Emergency summary: %s\n", strings.Join(a.Summary.Contents(), ", "))
 	fmt.Fprintf(env.stdout, "Its key is split among %d clinics: any %d of them together can open it for a registered clinician, and each access is recorded on the chain.\n", a.Holders, a.Threshold)
 	fmt.Fprintf(env.stdout, "Authorization %s (withdraw with: healthwallet emergency withdraw %s)\n", a.Authorization, a.Authorization)
 	return settle(ctx, env, w)
-}
-
-// summaryContents says what went into an emergency summary.
-func summaryContents(info fhir.EmergencySummaryInfo) string {
-	parts := []string{
-		plural(info.Allergies, "allergy", "allergies"),
-		plural(info.Medications, "medication", "medications"),
-		plural(info.Conditions, "condition", "conditions"),
-	}
-	if info.BloodGroup != "" {
-		parts = append(parts, "blood group "+info.BloodGroup)
-	} else {
-		parts = append(parts, "no blood group")
-	}
-	if info.Contact {
-		parts = append(parts, "an emergency contact")
-	} else {
-		parts = append(parts, "no emergency contact")
-	}
-	if info.Patient {
-		parts = append(parts, "your name and details")
-	}
-	return strings.Join(parts, ", ")
 }
 
 func plural(n int, one, many string) string {

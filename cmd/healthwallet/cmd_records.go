@@ -6,11 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/term"
@@ -18,10 +14,6 @@ import (
 	"github.com/healthwallet/healthwallet/internal/atomicfile"
 	"github.com/healthwallet/healthwallet/wallet"
 )
-
-// importable are the file name extensions taken from a directory; files named
-// on the command line are always tried.
-var importable = []string{".json", ".ndjson", ".jsonl", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp"}
 
 func runImport(ctx context.Context, env *cli, args []string) error {
 	fset := env.flags("import")
@@ -32,34 +24,9 @@ func runImport(ctx context.Context, env *cli, args []string) error {
 	if len(paths) == 0 {
 		return usageError{"name at least one file or directory"}
 	}
-	var files []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(d.Name(), ".") && path != p {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && slices.Contains(importable, strings.ToLower(filepath.Ext(path))) {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
+	files, err := wallet.FilesToImport(paths)
+	if err != nil {
+		return err
 	}
 	w, err := env.openWallet()
 	if err != nil {

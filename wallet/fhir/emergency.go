@@ -1217,3 +1217,34 @@ func keyRank(k string) int {
 	}
 	return 2
 }
+
+// Contents says in words what went into the summary, one phrase per part
+// ("2 allergies", "blood group O+", "no emergency contact", ...), for the
+// patient to check before authorising it.
+func (i EmergencySummaryInfo) Contents() []string {
+	count := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	parts := []string{
+		count(i.Allergies, "allergy", "allergies"),
+		count(i.Medications, "medication", "medications"),
+		count(i.Conditions, "condition", "conditions"),
+	}
+	if i.BloodGroup != "" {
+		parts = append(parts, "blood group "+i.BloodGroup)
+	} else {
+		parts = append(parts, "no blood group")
+	}
+	if i.Contact {
+		parts = append(parts, "an emergency contact")
+	} else {
+		parts = append(parts, "no emergency contact")
+	}
+	if i.Patient {
+		parts = append(parts, "your name and details")
+	}
+	return parts
+}
