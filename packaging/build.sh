@@ -14,7 +14,8 @@
 #
 # Environment (packaging/package.mk passes its make variables through):
 #   PACKAGE_VERSION  the version; default `git describe --tags --always --dirty`
-#                    (a leading "v" dropped), else FyneApp.toml's Version
+#                    (a leading "v" dropped; -dirty also for untracked files),
+#                    else FyneApp.toml's Version
 #   PACKAGE_SRC      worktree (default: the files as they are, tracked and
 #                    untracked-but-not-ignored), head (the last commit only),
 #                    or dir:PATH (a copy of PATH, e.g. an earlier dist/.work/src)
@@ -67,6 +68,11 @@ compute_versions() {
   [[ "$PACKAGE_SRC" == head ]] && dirty_flag=
   if [[ -z "$raw" ]]; then
     raw=$(git describe --tags --always $dirty_flag 2>/dev/null || true)
+    # the snapshot also takes untracked (not ignored) files, which --dirty ignores
+    if [[ -n "$raw" && -n "$dirty_flag" && "$raw" != *-dirty ]] &&
+       [[ -n "$(git ls-files -o --exclude-standard 2>/dev/null | head -n1)" ]]; then
+      raw=$raw-dirty
+    fi
   fi
   [[ -n "$raw" ]] || raw=$app_version
   raw=${raw#v}
