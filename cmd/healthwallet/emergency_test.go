@@ -90,15 +90,19 @@ func TestCLIEmergencyAndAuthored(t *testing.T) {
 	}
 	e.must("patient", "import", "../../../shared/testdata/fhir/synthea-bundles/Michal_Collier_584f0a39-8b0f-46d0-b0d2-4915115ffb8d.json", allergy)
 
-	// The clinic nodes publish their sealing keys in the background once
-	// they run as signers: until one has, there is nobody to hold a share.
+	// The clinics publish their sealing keys in the background while their
+	// wallets run as signers: North and East from their nodes, South during
+	// its register command. Shares go to whoever has published, so the
+	// patient authorizes again until all three hold one: with only South
+	// and one running node as holders, 2 of 2 would need South, which runs
+	// no node, and the summary could never be opened.
 	var authorized string
-	waitFor(t, "a clinic's published key", 2*time.Minute, func() bool {
+	waitFor(t, "all three clinics' published keys", 2*time.Minute, func() bool {
 		code, out, errs := e.capture("patient", "emergency", "authorize", "--blood-group", "O+",
 			"--contact-name", "Ada Collier", "--contact-phone", "+1 555 0100", "--contact-relationship", "spouse")
 		if code == 0 {
 			authorized = out
-			return true
+			return strings.Contains(out, "split among 3 clinics")
 		}
 		if !strings.Contains(errs, "no clinic has published a key") {
 			t.Fatalf("emergency authorize: exit %d: %s", code, errs)
