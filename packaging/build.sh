@@ -83,7 +83,7 @@ compute_versions() {
   if [[ "$v" =~ ^(.+)-([0-9]+)-g([0-9a-f]+)$ ]]; then
     base=${BASH_REMATCH[1]}; suffix="+git${BASH_REMATCH[2]}.g${BASH_REMATCH[3]}"
     win_build=${BASH_REMATCH[2]}
-  elif [[ "$v" =~ ^[0-9a-f]{7,40}$ && -z "${PACKAGE_VERSION:-}" ]]; then
+  elif [[ "$v" =~ ^[0-9a-f]{7,40}$ ]]; then
     count=$(git rev-list --count HEAD 2>/dev/null || echo 0)
     base=$app_version; suffix="~git${count}.g${v}"
     win_build=$count
