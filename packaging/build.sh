@@ -132,6 +132,8 @@ snapshot() {
       die "PACKAGE_SRC=dir:PATH: $from is not a Health Wallet source tree"
     cp -a "$from/." "$src/"
     rm -f "$src"/cmd/healthwallet/{fyne_metadata_init.go,fyne.syso,FyneApp.toml} "$src"/cmd/healthwallet/*.exe
+  elif ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then # a source tarball
+    tar --exclude=./dist --exclude=./bin --exclude=./.git -cf - . | tar -x -C "$src"
   else
     git ls-files -z -co --exclude-standard |
       tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -x -C "$src"
