@@ -287,24 +287,18 @@ func prepareDemo(ctx context.Context, env *cli, dir, samples string) error {
 	return nil
 }
 
-// demoSample is the file to import: samples itself, or the first JSON file
-// (by name) in the directory samples.
+// demoSample is the file to import: samples itself, or the first file (by
+// name) an import of the directory samples would read.
 func demoSample(samples string) (string, error) {
-	st, err := os.Stat(samples)
+	if _, err := os.Stat(samples); err != nil {
+		return "", err
+	}
+	files, err := wallet.FilesToImport([]string{samples})
 	if err != nil {
 		return "", err
 	}
-	if !st.IsDir() {
-		return samples, nil
+	if len(files) == 0 {
+		return "", fmt.Errorf("nothing to import in %s", samples)
 	}
-	entries, err := os.ReadDir(samples)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			return filepath.Join(samples, e.Name()), nil
-		}
-	}
-	return "", fmt.Errorf("no .json bundle in %s", samples)
+	return files[0], nil
 }
