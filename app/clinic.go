@@ -176,13 +176,13 @@ func (v *clinicView) showStatus(cv chainView, store wallet.Status, storeErr erro
 	// The sync protocol does not report peers' heights, so the node's own
 	// counters are what it can say about catching up.
 	v.syncing.SetText(fmt.Sprintf("%s. Blocks received: %d by gossip, %d by sync; %s refused.", text,
-		st.Stats.BlocksGossiped, st.Stats.BlocksSynced, quantity(st.Stats.Rejected, "message", "messages")))
-	v.peers.SetText(quantity(st.Peers, "peer connected", "peers connected"))
+		st.Stats.BlocksGossiped, st.Stats.BlocksSynced, plural(st.Stats.Rejected, "message", "messages")))
+	v.peers.SetText(plural(st.Peers, "peer connected", "peers connected"))
 	var names []string
 	for _, k := range st.Signers {
 		names = append(names, v.clinicWords(k))
 	}
-	v.signers.SetText(fmt.Sprintf("%s: %s", quantity(len(st.Signers), "clinic", "clinics"), strings.Join(names, "; ")))
+	v.signers.SetText(fmt.Sprintf("%s: %s", plural(len(st.Signers), "clinic", "clinics"), strings.Join(names, "; ")))
 	if st.IsSigner {
 		v.signer.SetText("Is a signer: this node seals blocks while it runs.")
 	} else {
@@ -195,7 +195,7 @@ func (v *clinicView) showStatus(cv chainView, store wallet.Status, storeErr erro
 			d.Disable()
 		}
 	}
-	v.pending.SetText(quantity(st.Pending, "transaction", "transactions") + " waiting for a block")
+	v.pending.SetText(plural(st.Pending, "transaction", "transactions") + " waiting for a block")
 	v.dropDecided(st.Signers)
 	v.storage.SetText(storageWords(st.Pinning, v.w.PinQuota(), store, storeErr))
 }
@@ -216,18 +216,18 @@ func (v *clinicView) clinicWords(k chain.PublicKey) string {
 func storageWords(p *wallet.PinStats, quota int64, store wallet.Status, storeErr error) string {
 	stored := "unknown"
 	if storeErr == nil {
-		stored = fmt.Sprintf("%s in %s", sizeWords(store.Store.BlockBytes), quantity(store.Store.Blocks, "block", "blocks"))
+		stored = fmt.Sprintf("%s in %s", sizeWords(store.Store.BlockBytes), plural(store.Store.Blocks, "block", "blocks"))
 	}
 	if p == nil {
 		return "Not pinning for the network: this node keeps only its own wallet's content (" + stored + ")."
 	}
 	s := fmt.Sprintf("%s pinned for the network; %s stored of a %s quota.",
-		quantity(p.Pinned, "record or key capsule", "records and key capsules"), stored, sizeWords(quota))
+		plural(p.Pinned, "record or key capsule", "records and key capsules"), stored, sizeWords(quota))
 	if p.Unavailable > 0 {
-		s += " " + quantity(p.Unavailable, "item waits", "items wait") + " for a peer to serve it."
+		s += " " + plural(p.Unavailable, "item waits", "items wait") + " for a peer to serve it."
 	}
 	if p.OverQuota > 0 {
-		s += " " + quantity(p.OverQuota, "item was", "items were") + " left unpinned because the quota is full."
+		s += " " + plural(p.OverQuota, "item was", "items were") + " left unpinned because the quota is full."
 	}
 	return s
 }
@@ -568,7 +568,7 @@ func (u *UI) showInvite(n wallet.Network) {
 		d.Show()
 	})
 	intro := wrapped(fmt.Sprintf("The invite to chain %q: whoever has it can join the network, so it goes only to members (patients, clinicians, clinics), never in public. It lists %s to connect to.",
-		n.Genesis.ChainID, quantity(len(n.Peers), "member node address", "member node addresses")))
+		n.Genesis.ChainID, plural(len(n.Peers), "member node address", "member node addresses")))
 	d := dialog.NewCustom("Invite to the network", "Close",
 		container.NewBorder(container.NewVBox(intro, container.NewHBox(copyBtn, save)), nil, nil, nil, container.NewVScroll(text)), u.win)
 	d.Resize(fyne.NewSize(640, 420))

@@ -418,7 +418,7 @@ func accessWords(a wallet.PatientAccess, now time.Time) string {
 		what = append(what, categoryWords(c))
 	}
 	if n := len(a.RecordIDs); n > 0 {
-		what = append(what, quantity(n, "named record", "named records"))
+		what = append(what, plural(n, "named record", "named records"))
 	}
 	can := "can read"
 	switch {
@@ -508,7 +508,7 @@ func (v *patientsView) recordRow(r wallet.SharedRecord) fyne.CanvasObject {
 func sizeWords(n int64) string {
 	switch {
 	case n < 1000:
-		return quantity(int(n), "byte", "bytes")
+		return plural(int(n), "byte", "bytes")
 	case n < 1000*1000:
 		return fmt.Sprintf("%.1f KB", float64(n)/1000)
 	case n < 1000*1000*1000:
@@ -588,14 +588,6 @@ func (v *patientsView) addRecord(patient chain.PublicKey, name string, r io.Read
 					added.ResourceType, strings.ToLower(categoryWords(added.Category)), shortHWID(id.String())), v.u.win)
 			}
 		})
-}
-
-// quantity says a count with its noun: "1 record", "3 records".
-func quantity(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // relayout lays the shared-with-you column out again after its rows

@@ -242,7 +242,7 @@ func (v *recordsView) load() {
 				return
 			}
 			v.rows = rows
-			v.count.SetText(recordCount(len(rows)))
+			v.count.SetText(plural(len(rows), "record"))
 			v.setCounts(counts)
 			v.list.UnselectAll()
 			v.list.ScrollToTop()
@@ -265,13 +265,6 @@ func shortTitle(s string) string {
 		return s
 	}
 	return string([]rune(s)[:rowTitleRunes-1]) + "…"
-}
-
-func recordCount(n int) string {
-	if n == 1 {
-		return "1 record"
-	}
-	return fmt.Sprintf("%d records", n)
 }
 
 // setCounts rebuilds the category list from the counts per resource type:

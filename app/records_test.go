@@ -126,7 +126,7 @@ func TestRecordsCategories(t *testing.T) {
 		waitFor(t, c.name+" listed", func() bool {
 			ok := false
 			onUI(func() {
-				ok = v.category == c.key && len(v.rows) == want[c.key] && v.count.Text == recordCount(want[c.key])
+				ok = v.category == c.key && len(v.rows) == want[c.key] && v.count.Text == plural(want[c.key], "record")
 				for _, r := range v.rows {
 					ok = ok && r.rec.Category == c.key
 				}
@@ -145,7 +145,7 @@ func TestRecordsCategories(t *testing.T) {
 	if err != nil || len(matching) == 0 || len(matching) >= total {
 		t.Fatalf("search fixture: %d of %d: %v", len(matching), total, err)
 	}
-	waitFor(t, "search result", labelIs(u.Window(), recordCount(len(matching))))
+	waitFor(t, "search result", labelIs(u.Window(), plural(len(matching), "record")))
 	onUI(func() { v.search.SetText("") })
 	waitFor(t, "search cleared", labelIs(u.Window(), strconv.Itoa(total)+" records"))
 }
@@ -364,9 +364,9 @@ func TestRecordsImport(t *testing.T) {
 		})
 		return moving || hasLabel(u.Window(), func(s string) bool { return strings.HasPrefix(s, "Michal_Collier") })
 	})
-	waitFor(t, "import report", labelHas(u.Window(), filepath.Base(bundle)+": "+strconv.Itoa(wantBundle)+" new records ("))
+	waitFor(t, "import report", labelHas(u.Window(), filepath.Base(bundle)+": "+thousands(wantBundle)+" new records ("))
 	if !hasLabel(u.Window(), func(s string) bool {
-		return strings.HasPrefix(s, filepath.Base(bulkDocuments)+": "+strconv.Itoa(wantDocs)+" new records ("+strconv.Itoa(wantDocs)+" DocumentReference)")
+		return strings.HasPrefix(s, filepath.Base(bulkDocuments)+": "+thousands(wantDocs)+" new records ("+thousands(wantDocs)+" DocumentReference)")
 	}) {
 		t.Error("the report does not count the NDJSON file's records")
 	}
@@ -376,8 +376,8 @@ func TestRecordsImport(t *testing.T) {
 		t.Error("the report does not say why the text file was refused")
 	}
 	total := wantBundle + wantDocs
-	waitFor(t, "summary", labelHas(u.Window(), strconv.Itoa(total)+" new records added from 2 files."))
-	waitFor(t, "list reloaded", labelIs(u.Window(), strconv.Itoa(total)+" records"))
+	waitFor(t, "summary", labelHas(u.Window(), thousands(total)+" new records added from 2 files."))
+	waitFor(t, "list reloaded", labelIs(u.Window(), thousands(total)+" records"))
 
 	// A refused file alone adds nothing.
 	before, _ := u.Wallet().Status(context.Background())

@@ -121,3 +121,17 @@ func TestThemeChoice(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 records"}, {1, "1 record"}, {999, "999 records"}, {1000, "1,000 records"}, {10000, "10,000 records"}, {1234567, "1,234,567 records"}} {
+		if got := plural(tc.n, "record"); got != tc.want {
+			t.Errorf("plural(%d) = %q", tc.n, got)
+		}
+	}
+	if got := plural(2, "allergy", "allergies"); got != "2 allergies" {
+		t.Errorf("got %q", got)
+	}
+}

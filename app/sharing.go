@@ -830,18 +830,6 @@ func wrapped(s string) *widget.Label {
 	return l
 }
 
-// plural counts: "1 record", "3 records"; with a plural form, "1 allergy",
-// "2 allergies". Other screens use it too.
-func plural(n int, one string, many ...string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	if len(many) > 0 {
-		return fmt.Sprintf("%d %s", n, many[0])
-	}
-	return fmt.Sprintf("%d %ss", n, one)
-}
-
 var categoryText = map[chain.Category]string{
 	chain.CategoryConditions:    "Conditions",
 	chain.CategoryMedications:   "Medications",

@@ -458,6 +458,12 @@ func TestSharingIncomingAndEmergency(t *testing.T) {
 	tap(t, win, "Close")
 	waitFor(t, "in force", func() bool { return anyLabelHas(win, "Set up since") })
 
+	// The doctor's node must hold the authorization's block before it can
+	// record an access under it.
+	waitFor(t, "the authorization at the doctor's node", func() bool {
+		_, err := doctor.Ledger().State().EmergencyAuthorization(patient.ChainKey())
+		return err == nil
+	})
 	if _, err := doctor.OpenEmergency(ctx, patient.ChainKey(), chain.PurposeETREAT, "unresponsive in the emergency room"); err != nil {
 		t.Fatal(err)
 	}

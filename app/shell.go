@@ -25,6 +25,9 @@ type mainView struct {
 	built    []bool
 	status   *statusBar
 	roles    string // the role set the tabs were built for
+	// pendingShow is a section asked for before the wallet's roles were
+	// known (Config.Show); shown once it exists.
+	pendingShow string
 }
 
 // sections are the screens this wallet's roles call for: every wallet is a
@@ -84,6 +87,9 @@ func (u *UI) showMain() {
 			m.status.update(v)
 			if roleKey(v)+u.toolsKey() != m.roles {
 				m.rebuild(v)
+			}
+			if m.pendingShow != "" && m.show(m.pendingShow) {
+				m.pendingShow = ""
 			}
 		})
 	})

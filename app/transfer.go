@@ -151,13 +151,13 @@ func (v *recordsView) showImportReport(results []importResult, wasCanceled bool)
 		dups += r.rep.Duplicates
 		list.Add(container.NewBorder(nil, nil, container.NewVBox(icon), nil, line))
 	}
-	summary := fmt.Sprintf("%s added from %s", nWords(added, "new record"), nWords(len(results)-refused, "file"))
+	summary := fmt.Sprintf("%s added from %s", plural(added, "new record"), plural(len(results)-refused, "file"))
 	if dups > 0 {
-		summary += fmt.Sprintf("; %s already in your wallet", nWords(dups, "record was", "records were"))
+		summary += fmt.Sprintf("; %s already in your wallet", plural(dups, "record was", "records were"))
 	}
 	summary += "."
 	if refused > 0 {
-		summary += fmt.Sprintf(" %s not imported.", nWords(refused, "file was", "files were"))
+		summary += fmt.Sprintf(" %s not imported.", plural(refused, "file was", "files were"))
 	}
 	if wasCanceled {
 		summary += " The import was cancelled: files after that point were not imported."
@@ -180,7 +180,7 @@ func importLine(r importResult) string {
 	case r.err != nil:
 		return name + ": not imported. " + importProblem(r.err) + " Nothing from this file was kept."
 	}
-	s := name + ": " + nWords(r.rep.Added, "new record")
+	s := name + ": " + plural(r.rep.Added, "new record")
 	if n := len(r.rep.ByType); n > 0 {
 		type kv struct {
 			typ string
@@ -193,12 +193,12 @@ func importLine(r importResult) string {
 		slices.SortFunc(types, func(a, b kv) int { return cmp.Or(b.n-a.n, strings.Compare(a.typ, b.typ)) })
 		var parts []string
 		for _, t := range types {
-			parts = append(parts, fmt.Sprintf("%d %s", t.n, typeName(t.typ)))
+			parts = append(parts, thousands(t.n)+" "+typeName(t.typ))
 		}
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}
 	if r.rep.Duplicates > 0 {
-		s += fmt.Sprintf("; %s already in your wallet", nWords(r.rep.Duplicates, "was", "were"))
+		s += fmt.Sprintf("; %s already in your wallet", plural(r.rep.Duplicates, "was", "were"))
 	}
 	return s + "."
 }
@@ -239,18 +239,6 @@ func typeName(resourceType string) string {
 		return "file"
 	}
 	return resourceType
-}
-
-// nWords writes "1 file" or "3 files"; with a second form, "1 was" or
-// "3 were".
-func nWords(n int, one string, many ...string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	if len(many) > 0 {
-		return fmt.Sprintf("%d %s", n, many[0])
-	}
-	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // exportKind is what Export writes.

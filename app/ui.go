@@ -21,8 +21,8 @@ type Config struct {
 	// Show names the section to open after unlocking ("Sharing", …);
 	// empty means Records.
 	Show string
-	// Ready, if set, is called once, on the UI goroutine, when the first
-	// unlocked screen has its content (for start-up measurements).
+	// Ready, if set, is called once, on the UI goroutine, when the Records
+	// screen first has its content (for start-up measurements).
 	Ready func()
 	// Demo, if set, offers "Try the demo" on the welcome screen: it starts
 	// the demo network and returns the demo wallet's directory (which the
@@ -125,8 +125,10 @@ func (u *UI) unlocked(w *wallet.Wallet, n *wallet.Network) {
 	u.mu.Unlock()
 	u.showMain()
 	u.startNotifier()
-	if u.cfg.Show != "" {
-		u.main.show(u.cfg.Show)
+	if u.cfg.Show != "" && !u.main.show(u.cfg.Show) {
+		// Patients and Clinic appear once the chain says the wallet's
+		// roles: the frame shows it then.
+		u.main.pendingShow = u.cfg.Show
 	}
 	u.idle.start()
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -159,6 +160,7 @@ func Open(dir string, passphrase []byte, opts Options) (*Wallet, error) {
 		return nil, err
 	}
 	entropy, err := keystore.Load(filepath.Join(dir, keystoreFile), normalizePassphrase(passphrase))
+	releaseKDFMemory()
 	if errors.Is(err, keystore.ErrWrongPassphrase) {
 		// The one error a user meets daily: said plainly, without a path.
 		err = ErrWrongPassphrase
@@ -276,8 +278,15 @@ func (w *Wallet) Close() error {
 func (w *Wallet) CheckPassphrase(passphrase []byte) error {
 	secret, err := keystore.Load(filepath.Join(w.dir, keystoreFile), normalizePassphrase(passphrase))
 	clear(secret)
+	releaseKDFMemory()
 	if errors.Is(err, keystore.ErrWrongPassphrase) {
 		return ErrWrongPassphrase
 	}
 	return err
 }
+
+// releaseKDFMemory hands the Argon2id working memory (64 MiB, garbage once
+// the key is derived) back to the operating system at once. Otherwise the
+// runtime keeps it for minutes, and a desktop app that unlocked once stays
+// that much larger than what it uses.
+func releaseKDFMemory() { debug.FreeOSMemory() }
