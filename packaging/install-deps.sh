@@ -2,8 +2,13 @@
 # Installs the Debian packages Health Wallet needs to build and test, and
 # only those that are missing, so a machine that has them is left alone.
 #
-#   packaging/install-deps.sh          build and test (cgo: Fyne's OpenGL/X11/Wayland headers, SQLite)
-#   packaging/install-deps.sh gui      also Xvfb and screenshot tools (make screenshots)
+#   packaging/install-deps.sh              build and test (cgo: Fyne's OpenGL/X11/Wayland headers, SQLite)
+#   packaging/install-deps.sh gui          also Xvfb and screenshot tools (make screenshots)
+#   packaging/install-deps.sh package      also the release tools: the .deb, the Windows
+#                                          cross-build, Authenticode signing (make package)
+#   packaging/install-deps.sh package lint also lintian and desktop-file-validate
+#
+# Several sets may be named at once.
 set -euo pipefail
 
 # Fyne 2.8 on Linux (GLFW with X11 and Wayland backends) and mattn/go-sqlite3.
@@ -11,10 +16,20 @@ build=(gcc libc6-dev pkg-config make libgl-dev libegl-dev libx11-dev libxcursor-
        libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev)
 gui=(xvfb xdotool imagemagick x11-apps xauth libgl1-mesa-dri)
 
+# dpkg-dev fakeroot (the .deb), gcc-mingw-w64-x86-64 (the Windows cross-build
+# with cgo), osslsigncode openssl (Authenticode signing and its verification).
+package=(dpkg-dev fakeroot gcc-mingw-w64-x86-64 osslsigncode openssl xz-utils)
+lint=(lintian desktop-file-utils)
+
 want=("${build[@]}")
-if [[ "${1:-}" == gui ]]; then
-  want+=("${gui[@]}")
-fi
+for set in "$@"; do
+  case "$set" in
+    gui) want+=("${gui[@]}") ;;
+    package) want+=("${package[@]}") ;;
+    lint) want+=("${lint[@]}") ;;
+    *) echo "install-deps: unknown set $set (gui, package, lint)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

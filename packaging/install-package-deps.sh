@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Installs what `make package` needs beyond the build dependencies
-# (packaging/install-deps.sh), and only what is missing, so a machine that has
-# it all is left alone:
+# Installs what `make package` needs beyond the build dependencies, and only
+# what is missing, so a machine that has it all is left alone:
 #
-#   Debian packages  dpkg-dev fakeroot (the .deb), gcc-mingw-w64-x86-64 (the
-#                    Windows cross-build with cgo), osslsigncode openssl
-#                    (Authenticode signing and its verification), xz-utils
+#   Debian packages  install-deps.sh's "package" set (and "lint")
 #   the fyne CLI     fyne.io/tools/cmd/fyne@$FYNE_TOOLS_VERSION, from the Go
 #                    module proxy into $(go env GOPATH)/bin
 #
@@ -18,32 +15,12 @@ set -euo pipefail
 FYNE_TOOLS_VERSION=${FYNE_TOOLS_VERSION:-v1.7.4}
 GO=${GO:-go}
 
-want=(dpkg-dev fakeroot gcc-mingw-w64-x86-64 osslsigncode openssl xz-utils)
+here=$(cd "$(dirname "$0")" && pwd)
+sets=(package)
 if [[ "${1:-}" == lint ]]; then
-  want+=(lintian desktop-file-utils)
+  sets+=(lint)
 fi
-
-missing=()
-for p in "${want[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-
-if ((${#missing[@]} > 0)); then
-  if ! command -v apt-get >/dev/null; then
-    echo "install-package-deps: missing packages ${missing[*]} and no apt-get here; install their equivalents by hand" >&2
-    exit 1
-  fi
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then
-    sudo="sudo"
-  fi
-  echo "install-package-deps: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$here/install-deps.sh" "${sets[@]}"
 
 # The fyne CLI, pinned, used by absolute path (a `fyne` elsewhere on PATH may be
 # another version, or the unrelated v1 tool).
