@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -64,7 +65,11 @@ func runGUI(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	if !*unlock {
-		ui := hwapp.New(fyneapp.NewWithID(appID), g.config(env.dataDir))
+		cfg := g.config(env.dataDir)
+		demo := &demoOffer{env: env}
+		defer demo.close()
+		cfg.Demo = demo.start
+		ui := hwapp.New(fyneapp.NewWithID(appID), cfg)
 		ui.Start()
 		showAndRun(ctx, ui)
 		return nil
@@ -138,7 +143,7 @@ const demoPassphrase = "demo wallet passphrase"
 // access, so a newcomer sees the whole flow at once.
 func runDemo(ctx context.Context, env *cli, args []string) error {
 	fs, g := addGUIFlags(env, "demo")
-	dir := fs.String("demo-dir", filepath.Join(filepath.Dir(wallet.DefaultDir()), "healthwallet-demo"), "demo wallet `directory` (the consortium lives next to it, in DIR-consortium)")
+	dir := fs.String("demo-dir", defaultDemoDir(), "demo wallet `directory` (the consortium lives next to it, in DIR-consortium)")
 	samples := fs.String("samples", "", "sample records to import on first use: a FHIR file, or a directory of Synthea bundles (the first is used)")
 	noGUI := fs.Bool("no-gui", false, "prepare the demo wallet and consortium, wait until the clinician's request reached the wallet, report, and exit")
 	noNet := fs.Bool("no-network", false, "do not start the demo consortium")
@@ -162,23 +167,11 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		}
 		return showDemo(ctx, env, g, *dir, w, nil)
 	}
-	net, err := demonet.Start(ctx, *dir+"-consortium", slog.Default())
+	net, w, n, err := startDemo(ctx, *dir)
 	if err != nil {
-		return fmt.Errorf("demo consortium: %w", err)
+		return err
 	}
 	defer net.Close()
-	// The clinics listen on new ports each run: join again.
-	if err := wallet.Join(*dir, net.Network()); err != nil {
-		return fmt.Errorf("join the demo consortium: %w", err)
-	}
-	n, err := wallet.LoadNetwork(*dir)
-	if err != nil {
-		return err
-	}
-	w, err := wallet.Open(*dir, []byte(demoPassphrase), n.Options(walletOptions))
-	if err != nil {
-		return err
-	}
 	head := net.Clinics[0].Wallet.Ledger().Head()
 	fmt.Fprintf(env.stderr, "Demo consortium on loopback: %s, with %s (a clinician of %s); chain %s at block %d\n",
 		strings.Join(demonet.Clinics, " and "), demonet.ClinicianName, demonet.Clinics[0], demonet.ChainID, head.Number)
@@ -188,6 +181,71 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	}
 	net.AskPatient(w.ID())
 	return showDemo(ctx, env, g, *dir, w, &n)
+}
+
+// startDemo starts the demo consortium beside the demo wallet in dir
+// (prepared already) and opens the wallet on it.
+func startDemo(ctx context.Context, dir string) (*demonet.Net, *wallet.Wallet, wallet.Network, error) {
+	net, err := demonet.Start(ctx, dir+"-consortium", slog.Default())
+	if err != nil {
+		return nil, nil, wallet.Network{}, fmt.Errorf("demo consortium: %w", err)
+	}
+	// The clinics listen on new ports each run: join again.
+	n := net.Network()
+	if err := wallet.Join(dir, n); err != nil {
+		net.Close()
+		return nil, nil, wallet.Network{}, fmt.Errorf("join the demo consortium: %w", err)
+	}
+	w, err := wallet.Open(dir, []byte(demoPassphrase), n.Options(walletOptions))
+	if err != nil {
+		net.Close()
+		return nil, nil, wallet.Network{}, err
+	}
+	return net, w, n, nil
+}
+
+// demoOffer is the welcome screen's "Try the demo": the demo wallet (with
+// the sample records when this is a source checkout) on the demo
+// consortium, which runs until the program ends.
+type demoOffer struct {
+	env *cli
+	mu  sync.Mutex
+	net *demonet.Net
+}
+
+func (d *demoOffer) start(ctx context.Context) (string, *wallet.Wallet, *wallet.Network, error) {
+	dir := defaultDemoDir()
+	if err := prepareDemo(ctx, d.env, dir, defaultSamples); err != nil {
+		return "", nil, nil, err
+	}
+	net, w, n, err := startDemo(ctx, dir)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	d.mu.Lock()
+	if d.net != nil {
+		d.net.Close()
+	}
+	d.net = net
+	d.mu.Unlock()
+	net.AskPatient(w.ID())
+	return dir, w, &n, nil
+}
+
+func (d *demoOffer) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.net != nil {
+		d.net.Close()
+	}
+}
+
+// defaultSamples are the Synthea records of a source checkout (make run
+// passes the same); an installed app's demo starts without records.
+const defaultSamples = "../shared/testdata/fhir/synthea-bundles"
+
+func defaultDemoDir() string {
+	return filepath.Join(filepath.Dir(wallet.DefaultDir()), "healthwallet-demo")
 }
 
 // runDemoAs runs the demo consortium but for one member, whose wallet the
