@@ -107,7 +107,7 @@ func (u *UI) activityScreen() fyne.CanvasObject {
 // reload reads the log again when the chain has a new head, or when
 // forced: an expiry is no transaction, so no new block announces it.
 func (v *activityView) reload(head uint64, force bool) {
-	go func() {
+	v.u.background(func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
 		if v.detached.Load() || (v.loaded && head == v.head && !force) {
@@ -147,7 +147,7 @@ func (v *activityView) reload(head uint64, force bool) {
 			v.entries = entries
 			v.draw()
 		})
-	}()
+	})
 }
 
 // load reads the log, and when the next grant in force expires (zero:

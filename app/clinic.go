@@ -342,7 +342,7 @@ func (v *clinicView) reloadLists(force bool) {
 	if v.sess.ctx.Err() != nil {
 		return
 	}
-	go func() {
+	v.u.background(func() {
 		v.listMu.Lock()
 		defer v.listMu.Unlock()
 		head := v.w.Ledger().Head().Number
@@ -360,7 +360,7 @@ func (v *clinicView) reloadLists(force bool) {
 			v.showRegistrations(regs, rerr)
 			v.showVotes(votes, verr)
 		})
-	}()
+	})
 }
 
 func (v *clinicView) showRegistrations(regs []wallet.RegisteredClinician, err error) {

@@ -54,7 +54,7 @@ func (u *UI) notifyCheck() {
 		return
 	}
 	if n, ok := notifiers.Load(s); ok {
-		go n.(*notifier).check()
+		s.spawn(n.(*notifier).check)
 	}
 }
 

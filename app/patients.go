@@ -268,7 +268,7 @@ func (v *patientsView) requestAccess() {
 		Duration: dur, Note: strings.TrimSpace(v.note.Text)}
 	v.ask.Disable()
 	v.asked.SetText("Sending the request…")
-	go func() {
+	v.u.background(func() {
 		_, err := v.w.RequestAccess(v.sess.ctx, id, req)
 		v.u.do(func() {
 			v.checkID()
@@ -284,7 +284,7 @@ func (v *patientsView) requestAccess() {
 			v.asked.SetText(fmt.Sprintf("Asked %s for %s, for %s. Waiting for the patient to answer in their wallet: they appear under Shared with you once they agree.",
 				shortHWID(id.String()), strings.ToLower(joinWords(req.Categories)), durationWords(dur)))
 		})
-	}()
+	})
 }
 
 // joinWords lists categories in words: "Conditions, Allergies".
@@ -305,7 +305,7 @@ func (v *patientsView) reload() {
 	if v.detached.Load() || v.sess.ctx.Err() != nil {
 		return
 	}
-	go func() {
+	v.u.background(func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
 		access, err := v.w.GrantsToMe(v.sess.ctx)
@@ -327,7 +327,7 @@ func (v *patientsView) reload() {
 			}
 			v.showPatients(access)
 		})
-	}()
+	})
 }
 
 func grantsKey(a wallet.PatientAccess) string {
@@ -444,7 +444,7 @@ func (v *patientsView) choose(a wallet.PatientAccess) {
 	title := widget.NewLabelWithStyle("Records shared by "+shortHWID(a.ID.String()), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.detail.Objects = []fyne.CanvasObject{title, widget.NewLabel("Fetching the list of shared records…")}
 	v.relayout()
-	go func() {
+	v.u.background(func() {
 		recs, err := v.w.Shared(v.sess.ctx, a.Patient)
 		if v.sess.ctx.Err() != nil {
 			return
@@ -475,7 +475,7 @@ func (v *patientsView) choose(a wallet.PatientAccess) {
 			v.detail.Objects = rows
 			v.relayout()
 		})
-	}()
+	})
 }
 
 func sharedTitle(r wallet.SharedRecord) string {
@@ -519,7 +519,7 @@ func sizeWords(n int64) string {
 
 // open reads a shared record (refused once the access ended) and shows it.
 func (v *patientsView) open(r wallet.SharedRecord) {
-	go func() {
+	v.u.background(func() {
 		data, err := v.w.ReadShared(v.sess.ctx, r)
 		v.u.do(func() {
 			if err != nil {
@@ -539,7 +539,7 @@ func (v *patientsView) open(r wallet.SharedRecord) {
 			d.Resize(fyne.NewSize(720, 520))
 			d.Show()
 		})
-	}()
+	})
 }
 
 // addRecordDialog lets the clinician choose a FHIR JSON file (a lab

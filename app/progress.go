@@ -31,7 +31,11 @@ func (u *UI) runTask(title, what string, work func(ctx context.Context, progress
 	d.SetOnClosed(cancel) // Cancel; once the work ended, a no-op
 	d.Resize(fyne.NewSize(460, 0))
 	d.Show()
-	go func() {
+	run := func(f func()) { go f() }
+	if sess != nil {
+		run = sess.spawn // the session waits for it before closing the wallet
+	}
+	run(func() {
 		err := work(ctx, func(n, total int64) {
 			if total <= 0 {
 				return
@@ -55,7 +59,7 @@ func (u *UI) runTask(title, what string, work func(ctx context.Context, progress
 				done(err)
 			}
 		})
-	}()
+	})
 }
 
 // canceled reports whether err is the user's Cancel.

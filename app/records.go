@@ -223,7 +223,7 @@ func (v *recordsView) load() {
 	gen := v.listGen
 	q := wallet.Query{Category: v.category, Text: strings.TrimSpace(v.search.Text)}
 	w, ctx := v.w, v.sess.ctx
-	go func() {
+	v.u.background(func() {
 		recs, err := w.List(ctx, q)
 		var counts map[string]int
 		if err == nil {
@@ -252,7 +252,7 @@ func (v *recordsView) load() {
 				v.u.ready()
 			}
 		})
-	}()
+	})
 }
 
 // rowTitleRunes bounds a row's title. Rows do not truncate to their width
@@ -330,7 +330,7 @@ func (v *recordsView) show(r wallet.Record) {
 		v.setDetail(container.NewVScroll(container.NewVBox(v.recordHeader(r), v.largeAttachmentView(r))))
 		return
 	}
-	go func() {
+	v.u.background(func() {
 		_, plain, err := w.Read(ctx, r.ID)
 		code, charted := "", false
 		if err == nil && r.Kind == wallet.KindFHIR && r.ResourceType == "Observation" {
@@ -367,7 +367,7 @@ func (v *recordsView) show(r wallet.Record) {
 				})
 			}
 		})
-	}()
+	})
 }
 
 func (v *recordsView) setDetail(o fyne.CanvasObject) {

@@ -252,7 +252,7 @@ func sessionTempDir(s *session) (string, error) {
 // directory and asks the system to open it.
 func (u *UI) openTempCopy(name string, data []byte, opened func(string)) {
 	s := u.session()
-	go func() {
+	u.background(func() {
 		path, err := writeTempCopy(s, name, data)
 		u.do(func() {
 			if err == nil {
@@ -268,7 +268,7 @@ func (u *UI) openTempCopy(name string, data []byte, opened func(string)) {
 			}
 			opened("Opened a temporary copy of " + name + ". It is deleted when the wallet locks.")
 		})
-	}()
+	})
 }
 
 func writeTempCopy(s *session, name string, data []byte) (string, error) {
@@ -318,7 +318,7 @@ func (u *UI) saveAttachment(name string, data []byte) {
 		if wc == nil {
 			return
 		}
-		go func() {
+		u.background(func() {
 			_, err := wc.Write(data)
 			if cerr := wc.Close(); err == nil {
 				err = cerr
@@ -333,7 +333,7 @@ func (u *UI) saveAttachment(name string, data []byte) {
 				}
 				dialog.ShowInformation("Saved", "Saved "+wc.URI().Name()+". This copy is not encrypted: keep it somewhere safe.", u.win)
 			})
-		}()
+		})
 	}, u.win)
 	d.SetFileName(safeFileName(name))
 	d.Show()

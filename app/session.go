@@ -22,6 +22,7 @@ type session struct {
 	wg     sync.WaitGroup
 
 	mu       sync.Mutex
+	closing  bool // no new background work once set
 	status   chainView
 	watchers []func(chainView)
 	closers  []func()
@@ -148,14 +149,34 @@ func (s *session) watch(f func(chainView)) {
 	s.mu.Lock()
 	s.watchers = append(s.watchers, f)
 	s.mu.Unlock()
-	s.wg.Go(func() {
-		if s.ctx.Err() == nil {
-			f(s.view())
-		}
-	})
+	s.spawn(func() { f(s.view()) })
+}
+
+// spawn runs f in a goroutine the session owns: closing the session
+// cancels s.ctx and waits for f to return before the wallet closes. It
+// does nothing once the session is closing.
+func (s *session) spawn(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return
+	}
+	s.wg.Go(f)
+}
+
+// background runs f, a screen's wallet work, as the current session's: it
+// ends (its calls see the session's context cancelled) before the wallet
+// closes at lock or exit. Without a session f does not run.
+func (u *UI) background(f func()) {
+	if s := u.session(); s != nil {
+		s.spawn(f)
+	}
 }
 
 func (s *session) close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 	s.mu.Lock()

@@ -133,7 +133,7 @@ func (u *UI) changePassphrase() {
 		old.SetText("")
 		pass.SetText("")
 		again.SetText("")
-		go func() {
+		u.background(func() {
 			err := w.ChangePassphrase(oldB, newB)
 			clear(oldB)
 			clear(newB)
@@ -144,7 +144,7 @@ func (u *UI) changePassphrase() {
 				}
 				dialog.ShowInformation("Passphrase changed", "Use the new passphrase from now on. Your recovery phrase is unchanged.", u.win)
 			})
-		}()
+		})
 	}, u.win)
 	d.Resize(fyne.NewSize(520, 0))
 	d.Show()
@@ -162,7 +162,7 @@ func (u *UI) revealPhrase() {
 			if !ok || w == nil {
 				return
 			}
-			go func() {
+			u.background(func() {
 				err := w.CheckPassphrase(secret)
 				clear(secret)
 				u.do(func() {
@@ -177,7 +177,7 @@ func (u *UI) revealPhrase() {
 					d.Resize(fyne.NewSize(520, 0))
 					d.Show()
 				})
-			}()
+			})
 		}, u.win)
 }
 

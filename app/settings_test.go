@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"go.uber.org/goleak"
+
 	"github.com/healthwallet/healthwallet/wallet"
 )
 
@@ -133,5 +135,23 @@ func TestPlural(t *testing.T) {
 	}
 	if got := plural(2, "allergy", "allergies"); got != "2 allergies" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Locking ends everything the session started — the network, the sealer,
+// the chain poller, the notifier, the screens' background loads — and
+// closes the wallet: no goroutine is left behind.
+func TestLockLeavesNoGoroutine(t *testing.T) {
+	_, dirs := newConsortium(t, "patient")
+	ignore := goleak.IgnoreCurrent()
+	u := unlockUI(t, dirs["patient"])
+	waitFor(t, "connected", func() bool { return hasLabel(u.Window(), func(s string) bool { return s == "1 peer" }) })
+	for _, name := range []string{"Sharing", "Activity", "My ID", "Records"} {
+		onUI(func() { u.main.show(name) })
+	}
+	onUI(u.lock)
+	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
+	if err := goleak.Find(ignore); err != nil {
+		t.Fatal(err)
 	}
 }

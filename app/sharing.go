@@ -148,7 +148,7 @@ func (v *sharingView) setPlaceholders() {
 // reload reads the chain in the background and redraws the parts that
 // changed.
 func (v *sharingView) reload() {
-	go func() {
+	v.u.background(func() {
 		v.loadMu.Lock()
 		defer v.loadMu.Unlock()
 		if v.detached.Load() {
@@ -172,7 +172,7 @@ func (v *sharingView) reload() {
 			}
 			v.show(d)
 		})
-	}()
+	})
 }
 
 func (v *sharingView) load(ctx context.Context) (sharingData, error) {
@@ -608,7 +608,7 @@ func (v *sharingView) keepIncoming(r wallet.IncomingRecord) {
 func (v *sharingView) hideIncoming(r wallet.IncomingRecord) {
 	v.confirm("Hide record", "Hide this record? It stays on the chain (an anchor cannot be undone) but leaves this list. You can still see it with “Also show records I hid”.",
 		"Hide", func() {
-			go func() {
+			v.u.background(func() {
 				err := v.sess.w.HideIncoming(v.sess.ctx, r.Anchor)
 				v.u.do(func() {
 					if err != nil {
@@ -616,7 +616,7 @@ func (v *sharingView) hideIncoming(r wallet.IncomingRecord) {
 					}
 					v.reload()
 				})
-			}()
+			})
 		})
 }
 
@@ -694,7 +694,7 @@ func (v *sharingView) showEmergency(d sharingData) {
 	}
 	if last > 0 {
 		seen := widget.NewButton("Mark as seen", func() {
-			go func() {
+			v.u.background(func() {
 				err := v.sess.w.AcknowledgeEmergencyAlerts(last)
 				v.u.do(func() {
 					if err != nil {
@@ -703,7 +703,7 @@ func (v *sharingView) showEmergency(d sharingData) {
 					v.reload()
 					v.u.notifyCheck()
 				})
-			}()
+			})
 		})
 		rows = append(rows, container.NewHBox(seen))
 	}
