@@ -223,27 +223,45 @@ func (w *Wallet) Addrs() []string {
 }
 
 // WaitSettled waits until every transaction this wallet submitted is in a
-// block (its pending ones are gone from the pool) and a connected peer's
-// chain has reached that block, so that the wallet can go offline without
-// taking the news with it; or until ctx ends.
+// block of the canonical chain that a connected peer has adopted too, so
+// that the wallet can go offline without taking the news with it; or until
+// ctx ends.
+//
+// A peer merely as far along is not enough: a signer's own block may lose a
+// fork race to another signer's block of the same height, and then its
+// transactions are back in the pool, waiting for a later block. So a peer
+// ahead is synced from, and the check starts again.
 func (w *Wallet) WaitSettled(ctx context.Context) error {
 	if w.chain == nil {
 		return ErrNoChain
 	}
 	l := w.chain.ledger
-	if err := l.WaitFor(ctx, func(ledger.Tip) bool {
-		next, err := l.State().Nonce(w.ChainKey())
-		return err == nil && l.Pool().NextNonce(w.ChainKey(), next) == next
-	}); err != nil {
-		return err
-	}
-	mine := l.Head()
 	for {
+		if err := l.WaitFor(ctx, func(ledger.Tip) bool {
+			next, err := l.State().Nonce(w.ChainKey())
+			return err == nil && l.Pool().NextNonce(w.ChainKey(), next) == next
+		}); err != nil {
+			return err
+		}
+		mine := l.Head()
 		for _, p := range w.store.Host().Network().Peers() {
 			st, err := w.chain.node.PeerStatus(ctx, p)
-			if err == nil && st.Genesis == l.GenesisHash() && st.TotalDifficulty >= mine.TotalDifficulty {
+			if err != nil || st.Genesis != l.GenesisHash() {
+				continue
+			}
+			if st.Head == mine.Hash {
 				return nil
 			}
+			if st.TotalDifficulty >= mine.TotalDifficulty {
+				// It may hold a branch without our block: adopt its chain
+				// and look again.
+				if err := w.chain.node.SyncWith(ctx, p); err != nil && ctx.Err() == nil {
+					w.log.Debug("wallet: settle: sync", "peer", p, "err", err)
+				}
+			}
+		}
+		if l.Head() != mine {
+			continue // the head moved: check our transactions again at once
 		}
 		t := time.NewTimer(100 * time.Millisecond)
 		select {
