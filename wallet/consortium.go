@@ -40,30 +40,12 @@ var ErrBadConsortium = errors.New("wallet: bad consortium")
 // key. The Network it returns has no member peers yet: the founding node
 // adds its own addresses once it listens (FoundConsortium does).
 func NewConsortium(spec ConsortiumSpec, now time.Time) (Network, error) {
-	if err := chain.ValidChainID(spec.ChainID); err != nil {
-		return Network{}, fmt.Errorf("%w: %w", ErrBadConsortium, err)
-	}
-	if len(spec.Founders) == 0 {
-		return Network{}, fmt.Errorf("%w: no founding clinic", ErrBadConsortium)
+	g, err := FoundingGenesis(spec.ChainID, spec.Period, 0, spec.Founders, now)
+	if err != nil {
+		return Network{}, err
 	}
 	if len(spec.Listen) == 0 {
 		return Network{}, fmt.Errorf("%w: no address to listen on", ErrBadConsortium)
-	}
-	period := spec.Period
-	if period == 0 {
-		period = 2 * time.Second
-	}
-	if period < time.Second || period%time.Second != 0 {
-		return Network{}, fmt.Errorf("%w: the block period is whole seconds, at least 1 s (not %v)", ErrBadConsortium, period)
-	}
-	keys := map[chain.PublicKey]string{}
-	for id, name := range spec.Founders {
-		keys[chain.PublicKey(id.SigningKey())] = name
-	}
-	g := chain.NewGenesis(spec.ChainID, now, keys)
-	g.Period = uint64(period / time.Second)
-	if err := g.Validate(); err != nil {
-		return Network{}, fmt.Errorf("%w: %w", ErrBadConsortium, err)
 	}
 	n := Network{Genesis: g, Listen: spec.Listen}
 	if !spec.Open {
@@ -121,4 +103,36 @@ func FoundConsortium(dir string, passphrase []byte, spec ConsortiumSpec, base Op
 		return fail(err)
 	}
 	return w, n, nil
+}
+
+// FoundingGenesis is a new consortium's genesis: its chain ID, block period
+// (whole seconds, at least 1 s; 0 means 2 s), checkpoint epoch (0 means the
+// default) and founding clinics' IDs with their names, at time now. Errors
+// wrap ErrBadConsortium. The CLI's `chain init` and NewConsortium share it.
+func FoundingGenesis(chainID string, period time.Duration, epoch uint64, founders map[identity.ID]string, now time.Time) (*chain.Genesis, error) {
+	if err := chain.ValidChainID(chainID); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConsortium, err)
+	}
+	if len(founders) == 0 {
+		return nil, fmt.Errorf("%w: no founding clinic", ErrBadConsortium)
+	}
+	if period == 0 {
+		period = 2 * time.Second
+	}
+	if period < time.Second || period%time.Second != 0 {
+		return nil, fmt.Errorf("%w: the block period is whole seconds, at least 1 s (not %v)", ErrBadConsortium, period)
+	}
+	keys := map[chain.PublicKey]string{}
+	for id, name := range founders {
+		keys[chain.PublicKey(id.SigningKey())] = name
+	}
+	g := chain.NewGenesis(chainID, now, keys)
+	g.Period = uint64(period / time.Second)
+	if epoch > 0 {
+		g.Epoch = epoch
+	}
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConsortium, err)
+	}
+	return g, nil
 }

@@ -92,19 +92,19 @@ func runChainInit(_ context.Context, env *cli, args []string) error {
 	if *period < time.Second || *period%time.Second != 0 {
 		return usageError{"--period is whole seconds, at least 1s"}
 	}
-	keys := map[chain.PublicKey]string{}
+	founders := map[identity.ID]string{}
 	for _, s := range signers {
 		idText, name, _ := strings.Cut(s, "=")
 		id, err := identity.ParseID(idText)
 		if err != nil {
 			return fmt.Errorf("signer %q: %w", idText, err)
 		}
-		var k chain.PublicKey
-		copy(k[:], id.SigningKey())
-		keys[k] = name
+		founders[id] = name
 	}
-	g := chain.NewGenesis(*chainID, time.Now(), keys)
-	g.Period, g.Epoch = uint64(*period/time.Second), *epoch
+	g, err := wallet.FoundingGenesis(*chainID, *period, *epoch, founders, time.Now())
+	if err != nil {
+		return err
+	}
 	if err := g.Save(*out); err != nil {
 		return err
 	}
