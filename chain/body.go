@@ -24,6 +24,14 @@ const (
 	TypeEmergencyAuthorization TxType = 10
 	TypeEmergencyAccess        TxType = 11
 	TypeEmergencyRelease       TxType = 12
+	// Licensing authorities and clinicians' credentials (tx_authority.go,
+	// tx_credential.go).
+	TypeAuthorityVote    TxType = 13
+	TypeCredentialAnchor TxType = 14
+	TypeCredentialStatus TxType = 15
+	// E-prescriptions (tx_prescription.go).
+	TypePrescriptionCommit TxType = 16
+	TypeDispense           TxType = 17
 )
 
 // String returns the registered name of t, or "TxType(n)".
@@ -58,14 +66,28 @@ const (
 	// the body references (AccessDecision).
 	AuthRequestedPatient
 	// AuthClinic: the sender is a current block signer, a clinic
-	// (ClinicianRegister, ClinicianRevoke, ClinicKey; EmergencyRelease,
-	// whose sender must also hold a share of the authorization).
+	// (ClinicianRegister, ClinicianRevoke, ClinicKey, AuthorityVote;
+	// EmergencyRelease, whose sender must also hold a share of the
+	// authorization).
 	AuthClinic
+	// AuthLicensing: the sender is an admitted licensing authority whose
+	// kinds include the credential's (CredentialAnchor).
+	AuthLicensing
+	// AuthIssuer: the sender issued the credential the body names and is
+	// still admitted (CredentialStatusChange).
+	AuthIssuer
+	// AuthPrescriber: the sender holds a valid prescriber credential
+	// (PrescriptionCommit).
+	AuthPrescriber
+	// AuthPharmacist: the sender holds a valid pharmacist credential
+	// (Dispense).
+	AuthPharmacist
 )
 
 var authorityNames = [...]string{
 	AuthPatientOrWriter: "patient-or-writer", AuthPatient: "patient", AuthGranter: "granter",
 	AuthClinician: "clinician", AuthRequestedPatient: "requested-patient", AuthClinic: "clinic",
+	AuthLicensing: "licensing-authority", AuthIssuer: "issuer", AuthPrescriber: "prescriber", AuthPharmacist: "pharmacist",
 }
 
 // String returns the authority's name.
@@ -157,6 +179,11 @@ func init() {
 	RegisterBody(TypeEmergencyAuthorization, "EmergencyAuthorization", decodeEmergencyAuthorization)
 	RegisterBody(TypeEmergencyAccess, "EmergencyAccess", decodeEmergencyAccess)
 	RegisterBody(TypeEmergencyRelease, "EmergencyRelease", decodeEmergencyRelease)
+	RegisterBody(TypeAuthorityVote, "AuthorityVote", decodeAuthorityVote)
+	RegisterBody(TypeCredentialAnchor, "CredentialAnchor", decodeCredentialAnchor)
+	RegisterBody(TypeCredentialStatus, "CredentialStatusChange", decodeCredentialStatusChange)
+	RegisterBody(TypePrescriptionCommit, "PrescriptionCommit", decodePrescriptionCommit)
+	RegisterBody(TypeDispense, "Dispense", decodeDispense)
 }
 
 // finishBody ends a body decoder: trailing bytes, then the body's Validate.

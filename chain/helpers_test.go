@@ -122,6 +122,18 @@ func samples(t testing.TB) []sample {
 			Note:          "ED Klinikum Nord, patient unresponsive",
 		}},
 		{"EmergencyRelease", "clinic-a", 3, EmergencyRelease{Access: sha256.Sum256([]byte("an emergency access")), Share: testCID(t, codecRaw, "re-sealed share")}},
+		{"AuthorityVote", "clinic-a", 4, AuthorityVote{Key: testPub("board"), Admit: true, Name: "Medisch Tuchtcollege Noord", Kinds: KindsOf(KindPhysician, KindNurse, KindPrescriber)}},
+		{"AuthorityVote-remove", "clinic-b", 1, AuthorityVote{Key: testPub("board")}},
+		{"CredentialAnchor", "board", 0, CredentialAnchor{
+			Credential: sha256.Sum256([]byte("a credential document")),
+			Subject:    testPub("clinician"),
+			Kind:       KindPrescriber,
+			ValidFrom:  1767225600,
+			ValidUntil: 1767225600 + 5*365*86400,
+		}},
+		{"CredentialStatusChange", "board", 1, CredentialStatusChange{Credential: sha256.Sum256([]byte("a credential document")), Status: StatusSuspended}},
+		{"PrescriptionCommit", "clinician", 2, PrescriptionCommit{Commitment: sha256.Sum256([]byte("a prescription commitment")), Dispenses: 3, Expiry: 1767225600 + 90*86400}},
+		{"Dispense", "pharmacist", 0, Dispense{Commitment: sha256.Sum256([]byte("a prescription commitment")), Seq: 1}},
 	}
 }
 

@@ -33,6 +33,14 @@ const (
 	// seconds: ten years of 365.25 days.
 	MaxAccessDuration = 10 * 36525 * 24 * 3600 / 100
 
+	// MaxAuthorityNameLen bounds a licensing authority's name, in bytes of
+	// UTF-8.
+	MaxAuthorityNameLen = 96
+
+	// MaxDispenses bounds the dispenses one prescription allows (the first
+	// and up to eleven refills).
+	MaxDispenses = 12
+
 	// MaxIdentityLen is the size of a clinician's public identity record
 	// (wallet/identity Public.MarshalBinary, version 1): version byte,
 	// Ed25519 key, 2-byte length and a 1216-byte MLKEM768-X25519 key, 2-byte

@@ -219,7 +219,8 @@ func TestDomainSeparation(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	want := []TxType{TypeRecordAnchor, TypeConsentGrant, TypeConsentRevoke, TypeAccessRequest,
 		TypeAccessDecision, TypeClinicianRegister, TypeClinicianRevoke, TypeGrantCapsule, TypeClinicKey,
-		TypeEmergencyAuthorization, TypeEmergencyAccess, TypeEmergencyRelease}
+		TypeEmergencyAuthorization, TypeEmergencyAccess, TypeEmergencyRelease,
+		TypeAuthorityVote, TypeCredentialAnchor, TypeCredentialStatus, TypePrescriptionCommit, TypeDispense}
 	if got := RegisteredTypes(); !slices.Equal(got, want) {
 		t.Fatalf("registered %v", got)
 	}
