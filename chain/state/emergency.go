@@ -241,6 +241,15 @@ func (emergencyAccessHandler) Check(st *Tx, tx *chain.Tx, blk BlockContext) erro
 	if !ok {
 		return fmt.Errorf("emergency access from a key that is not a registered, unrevoked clinician: %w", ErrUnauthorized)
 	}
+	if required, err := clinicalLicencesRequired(st); err != nil {
+		return err
+	} else if required {
+		if _, ok, err := validCredential(st, tx.Sender(), blk.Time, chain.KindPhysician, chain.KindNurse); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("emergency access from a clinician with no valid physician or nurse licence: %w", ErrUnauthorized)
+		}
+	}
 	cur, err := currentEmergencyAuth(st.QueryRow, a.Patient)
 	if err != nil {
 		return err

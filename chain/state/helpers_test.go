@@ -114,10 +114,13 @@ func dump(t testing.TB, st *State) string {
 		"grants": "id", "requests": "id", "clinicians": "key", "meta": "k",
 		"grant_capsules": "grant, block, pos", "clinic_keys": "key", "emergency_auths": "id",
 		"emergency_accesses": "id", "emergency_releases": "access, holder",
+		"authority_votes": "authority, block, pos", "authority_events": "authority, block, pos", "credentials": "hash",
+		"credential_status": "hash, block, pos", "prescriptions": "commitment", "dispenses": "commitment, seq",
 	}
 	var b strings.Builder
 	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "meta",
-		"grant_capsules", "clinic_keys", "emergency_auths", "emergency_accesses", "emergency_releases"} {
+		"grant_capsules", "clinic_keys", "emergency_auths", "emergency_accesses", "emergency_releases",
+		"authority_votes", "authority_events", "credentials", "credential_status", "prescriptions", "dispenses"} {
 		rows, err := st.db.Query(fmt.Sprintf("SELECT * FROM %s ORDER BY %s", name, tables[name]))
 		if err != nil {
 			t.Fatal(err)

@@ -162,6 +162,80 @@ CREATE TABLE emergency_releases (
 	PRIMARY KEY (access, holder)
 ) WITHOUT ROWID;
 CREATE INDEX emergency_releases_block ON emergency_releases(block);
+`, `
+-- Licensing authorities, clinicians' credentials and e-prescriptions
+-- (credentials.go, prescriptions.go). Every row carries its block, and no
+-- row is ever updated: standings are the newest event, so a revert is a
+-- DELETE per table.
+CREATE TABLE authority_votes (
+	authority BLOB NOT NULL,
+	voter     BLOB NOT NULL,
+	admit     INTEGER NOT NULL,
+	name      TEXT NOT NULL,
+	kinds     INTEGER NOT NULL,
+	block     INTEGER NOT NULL REFERENCES blocks(number),
+	pos       INTEGER NOT NULL,
+	PRIMARY KEY (authority, block, pos)
+) WITHOUT ROWID;
+CREATE INDEX authority_votes_block ON authority_votes(block);
+CREATE TABLE authority_events (
+	authority BLOB NOT NULL,
+	admitted  INTEGER NOT NULL, -- 1 admitted (or changed), 0 removed
+	name      TEXT NOT NULL,
+	kinds     INTEGER NOT NULL,
+	block     INTEGER NOT NULL REFERENCES blocks(number),
+	pos       INTEGER NOT NULL,
+	time      INTEGER NOT NULL,
+	PRIMARY KEY (authority, block, pos)
+) WITHOUT ROWID;
+CREATE INDEX authority_events_block ON authority_events(block);
+CREATE TABLE credentials (
+	hash        BLOB PRIMARY KEY,
+	issuer      BLOB NOT NULL,
+	subject     BLOB NOT NULL,
+	kind        INTEGER NOT NULL,
+	valid_from  INTEGER NOT NULL,
+	valid_until INTEGER NOT NULL,
+	block       INTEGER NOT NULL REFERENCES blocks(number),
+	pos         INTEGER NOT NULL,
+	time        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX credentials_subject ON credentials(subject, kind);
+CREATE INDEX credentials_issuer ON credentials(issuer, block, pos);
+CREATE INDEX credentials_block ON credentials(block);
+CREATE TABLE credential_status (
+	hash   BLOB NOT NULL,
+	status INTEGER NOT NULL,
+	block  INTEGER NOT NULL REFERENCES blocks(number),
+	pos    INTEGER NOT NULL,
+	time   INTEGER NOT NULL,
+	PRIMARY KEY (hash, block, pos)
+) WITHOUT ROWID;
+CREATE INDEX credential_status_block ON credential_status(block);
+CREATE TABLE prescriptions (
+	commitment BLOB PRIMARY KEY,
+	prescriber BLOB NOT NULL,
+	dispenses  INTEGER NOT NULL,
+	expiry     INTEGER NOT NULL,
+	tx         BLOB NOT NULL,
+	block      INTEGER NOT NULL REFERENCES blocks(number),
+	pos        INTEGER NOT NULL,
+	time       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX prescriptions_prescriber ON prescriptions(prescriber, block, pos);
+CREATE INDEX prescriptions_block ON prescriptions(block);
+CREATE TABLE dispenses (
+	commitment BLOB NOT NULL,
+	seq        INTEGER NOT NULL,
+	pharmacist BLOB NOT NULL,
+	tx         BLOB NOT NULL,
+	block      INTEGER NOT NULL REFERENCES blocks(number),
+	pos        INTEGER NOT NULL,
+	time       INTEGER NOT NULL,
+	PRIMARY KEY (commitment, seq)
+) WITHOUT ROWID;
+CREATE INDEX dispenses_pharmacist ON dispenses(pharmacist, block, pos);
+CREATE INDEX dispenses_block ON dispenses(block);
 `}
 
 // State is an open state database. Its methods are safe for concurrent use;
