@@ -21,10 +21,10 @@ import (
 //	name       text      admit: 1..MaxAuthorityNameLen bytes; remove: empty
 //	kinds      u8        CredentialKinds; admit: non-empty; remove: zero
 type AuthorityVote struct {
-	Key       PublicKey // the authority's Ed25519 key
-	Admit     bool
-	Name      string
-	Kinds     CredentialKinds
+	Key   PublicKey // the authority's Ed25519 key
+	Admit bool
+	Name  string
+	Kinds CredentialKinds
 }
 
 func (AuthorityVote) Type() TxType { return TypeAuthorityVote }
