@@ -38,6 +38,9 @@ func (w *Wallet) chores(ctx context.Context) {
 	if err := w.serveEmergencies(ctx); err != nil && ctx.Err() == nil {
 		w.log.Warn("wallet: emergency key shares", "err", err)
 	}
+	if err := w.declineUnverified(ctx); err != nil && ctx.Err() == nil {
+		w.log.Warn("wallet: policy on unverified requests", "err", err)
+	}
 }
 
 // wakeChores asks the chores to run soon.

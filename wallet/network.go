@@ -265,6 +265,11 @@ type Roles struct {
 	Clinician *state.Clinician
 	// Signer: the key seals the chain's blocks (a clinic).
 	Signer bool
+	// Authority is set when the key is an admitted licensing authority.
+	Authority *state.Authority
+	// Licences: the kinds of credential the key holds valid now
+	// (prescriber, pharmacist...), from the chain.
+	Licences chain.CredentialKinds
 }
 
 // Roles reads this wallet's roles from its copy of the chain; a wallet on
@@ -281,6 +286,22 @@ func (w *Wallet) Roles() (Roles, error) {
 		r.Clinician = &c
 	case err != nil && !errors.Is(err, state.ErrNotFound):
 		return Roles{}, fmt.Errorf("wallet roles: %w", err)
+	}
+	a, ok, err := w.MyAuthority()
+	if err != nil {
+		return Roles{}, fmt.Errorf("wallet roles: %w", err)
+	}
+	if ok {
+		r.Authority = &a
+	}
+	v, err := w.VerifyClinician(w.ChainKey())
+	if err != nil {
+		return Roles{}, fmt.Errorf("wallet roles: %w", err)
+	}
+	for _, c := range v.Credentials {
+		if c.Valid {
+			r.Licences |= chain.KindsOf(c.Kind)
+		}
 	}
 	return r, nil
 }

@@ -104,6 +104,7 @@ type Wallet struct {
 	recordID []byte
 	chain    *membership // nil: not on a chain
 	inboxMu  sync.Mutex  // read-modify-write of the inbox file
+	creds    credentialStore
 }
 
 // Create makes a new wallet in dir with a fresh 24-word recovery phrase, which

@@ -192,7 +192,8 @@ func Hash(doc []byte) [32]byte {
 // The proof must verify with the key of the did:key in verificationMethod,
 // which must be the document's issuer; now must fall in
 // [validFrom, validUntil]. Errors wrap ErrMalformed, ErrBadProof,
-// ErrNotYetValid or ErrExpired.
+// ErrNotYetValid or ErrExpired; with the last two (a genuine document
+// outside its validity) the credential is returned too.
 func Verify(doc []byte, now time.Time) (Credential, error) {
 	if len(doc) > MaxDocumentSize {
 		return Credential{}, fmt.Errorf("%w: document larger than %d bytes", ErrMalformed, MaxDocumentSize)
@@ -264,11 +265,13 @@ func Verify(doc []byte, now time.Time) (Credential, error) {
 	if err := c.check(); err != nil {
 		return Credential{}, err
 	}
+	// Outside its validity the credential is still returned, proof checked,
+	// so that a caller can say what it was and when it ended.
 	if now.Before(from) {
-		return Credential{}, fmt.Errorf("%w: valid from %s", ErrNotYetValid, d.ValidFrom)
+		return c, fmt.Errorf("%w: valid from %s", ErrNotYetValid, d.ValidFrom)
 	}
 	if now.After(until) {
-		return Credential{}, fmt.Errorf("%w: valid until %s", ErrExpired, d.ValidUntil)
+		return c, fmt.Errorf("%w: valid until %s", ErrExpired, d.ValidUntil)
 	}
 	return c, nil
 }
