@@ -43,6 +43,10 @@ var (
 	// ErrBadShares: a shares package or a released share that does not
 	// open, parse or match its access.
 	ErrBadShares = errors.New("wallet: bad emergency key share")
+	// ErrNoClinicalLicence: the network has licensing authorities for
+	// clinical licences, and this clinician holds no valid physician or
+	// nurse licence, which emergency access then requires.
+	ErrNoClinicalLicence = errors.New("wallet: emergency access needs a valid physician or nurse licence on the ledger")
 )
 
 const emergencyFormatVersion = 1
@@ -276,6 +280,18 @@ func (w *Wallet) OpenEmergency(ctx context.Context, patient chain.PublicKey, pur
 	}
 	if err != nil {
 		return chain.Hash{}, err
+	}
+	// The chain refuses the access too; asking first gives the reason.
+	if required, err := w.chain.ledger.State().ClinicalLicencesRequired(); err != nil {
+		return chain.Hash{}, err
+	} else if required {
+		v, err := w.VerifyClinician(w.ChainKey())
+		if err != nil {
+			return chain.Hash{}, err
+		}
+		if !v.Holds(chain.KindPhysician) && !v.Holds(chain.KindNurse) {
+			return chain.Hash{}, fmt.Errorf("%w (%s)", ErrNoClinicalLicence, v.Summary)
+		}
 	}
 	tx, err := w.Submit(ctx, chain.EmergencyAccess{Patient: patient, Authorization: auth.ID, Purpose: purpose, Note: note})
 	if err != nil {
