@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"crypto/ed25519"
 	"testing"
 )
 
@@ -18,3 +19,8 @@ func BlockCount(t testing.TB, w *Wallet) int {
 	}
 	return n
 }
+
+// SigningKeyOf is the wallet's Ed25519 key, for the external tests that
+// play a party signing outside the wallet's own calls (a forger, a
+// prescriber whose licence was revoked).
+func SigningKeyOf(w *Wallet) ed25519.PrivateKey { return w.id.SigningKey() }
