@@ -61,6 +61,8 @@ var goals = []goal{
 	{"start-up: launch to an interactive unlocked window, 10,000 records (`gui --unlock`, Argon2id included, Xvfb)", "cmd/healthwallet", "BenchmarkStartup10000", "", "ms/start", "< 1500 ms", ""},
 	{"memory: resident when idle after start-up, 10,000 records (VmRSS, with Mesa's software GL libraries)", "cmd/healthwallet", "BenchmarkStartup10000", "", "MB-idle-RSS", "< 200 MB", ""},
 	{"memory: the process's own resident memory when idle (RssAnon: without mapped libraries)", "cmd/healthwallet", "BenchmarkStartup10000", "", "MB-idle-anon", "measured", ""},
+	{"credentials: a clinician's verification from local chain state (3,000 clinicians, 9,000 credentials, every credential judged)", "wallet", "BenchmarkVerifyClinician", "", "verifications/s", "measured", ""},
+	{"prescriptions: a pharmacist's verdict from local chain state (decode, signature, licence at writing time, commitment, dispenses)", "wallet/rx", "BenchmarkVerify", "", "ms/verdict", "< 50 ms", ""},
 	{"access: patient's approval to the clinician holding 100 decrypted records (5 MB; loopback, 2 s block period, approval just after a block, records via a clinic node's pins)", "wallet", "BenchmarkApprovalToRead", "", "s/approval-to-read", "< period + 1 s (3 s)", ""},
 }
 
