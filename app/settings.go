@@ -20,6 +20,7 @@ import (
 func (u *UI) settingsScreen() fyne.CanvasObject {
 	return container.NewVScroll(container.NewVBox(
 		widget.NewCard("Network", "The consortium of clinics this wallet shares records through.", u.networkSettings()),
+		widget.NewCard("Access requests", "", u.requestSettings()),
 		widget.NewCard("Security", "", u.securitySettings()),
 		widget.NewCard("Appearance", "", u.appearanceSettings()),
 		widget.NewCard("Clinic tools", "", u.clinicToolsSetting()),
@@ -80,6 +81,44 @@ func (u *UI) joinInvite(code string) {
 		}
 		u.lock()
 	}, u.win)
+}
+
+// requestSettings is the patient's standing policy on access requests
+// from keys that hold no valid licence on the ledger.
+func (u *UI) requestSettings() fyne.CanvasObject {
+	w := u.Wallet()
+	if w == nil {
+		return container.NewStack()
+	}
+	about := wrapped("A request shows whether the ledger verifies its sender as a licensed clinician. With this on, your wallet declines requests from keys that hold no valid licence by itself, and you never see them.")
+	status := wrapped("")
+	check := widget.NewCheck("Refuse requests from unverified keys", nil)
+	var changed func(bool)
+	changed = func(on bool) {
+		check.Disable()
+		u.background(func() {
+			err := w.SetRefuseUnverified(on)
+			u.do(func() {
+				check.Enable()
+				if err != nil {
+					u.showError("Setting not saved", err)
+					// Show what is in force, without saving it again.
+					check.OnChanged = nil
+					check.SetChecked(w.RefuseUnverified())
+					check.OnChanged = changed
+					return
+				}
+				if on {
+					status.SetText("On: requests from unverified keys are declined for you.")
+				} else {
+					status.SetText("Off: you decide on every request yourself.")
+				}
+			})
+		})
+	}
+	check.OnChanged = changed
+	check.Checked = w.RefuseUnverified()
+	return container.NewVBox(about, check, status)
 }
 
 func (u *UI) securitySettings() fyne.CanvasObject {

@@ -66,6 +66,8 @@ type sharingData struct {
 	alerts     []wallet.EmergencyAlert // every emergency access, newest first
 	unseen     map[chain.Hash]bool     // accesses not yet acknowledged
 	parties    map[chain.PublicKey]wallet.Party
+	verdicts   map[chain.PublicKey]wallet.ClinicianVerdict // requesters' credentials, from the ledger
+	refuse     bool                                        // the patient declines unverified keys' requests
 	emergency  wallet.EmergencyStatus
 	authorized bool
 }
@@ -177,11 +179,18 @@ func (v *sharingView) reload() {
 
 func (v *sharingView) load(ctx context.Context) (sharingData, error) {
 	w := v.sess.w
-	d := sharingData{parties: map[chain.PublicKey]wallet.Party{}, unseen: map[chain.Hash]bool{}}
+	d := sharingData{parties: map[chain.PublicKey]wallet.Party{}, unseen: map[chain.Hash]bool{},
+		verdicts: map[chain.PublicKey]wallet.ClinicianVerdict{}}
 	var err error
 	if d.requests, err = w.RequestInbox(ctx); err != nil {
 		return d, err
 	}
+	for _, r := range d.requests {
+		if d.verdicts[r.From.Key], err = w.VerifyClinician(r.From.Key); err != nil {
+			return d, err
+		}
+	}
+	d.refuse = w.RefuseUnverified()
 	if d.grants, err = w.GrantsInForce(ctx); err != nil {
 		return d, err
 	}
@@ -231,8 +240,9 @@ func (v *sharingView) showLoadError(err error) {
 func (v *sharingView) show(d sharingData) {
 	v.data = d
 	var keys [4]string
+	keys[0] = fmt.Sprint(d.refuse)
 	for _, r := range d.requests {
-		keys[0] += r.ID.String()
+		keys[0] += r.ID.String() + d.verdicts[r.From.Key].Summary
 	}
 	hour := time.Now().Truncate(time.Hour).String() // "in 12 days" moves on
 	keys[1] = hour
@@ -248,7 +258,7 @@ func (v *sharingView) show(d sharingData) {
 		keys[3] += fmt.Sprint(a.Access, a.Releases, d.unseen[a.Access])
 	}
 	if keys[0] != v.keys[0] {
-		v.showRequests(d.requests)
+		v.showRequests(d.requests, d.verdicts, d.refuse)
 	}
 	if keys[1] != v.keys[1] {
 		v.showGrants(d.grants)
@@ -297,7 +307,7 @@ func countedTitle(s string, n int) string {
 
 // --- requests ---
 
-func (v *sharingView) showRequests(reqs []wallet.RequestInfo) {
+func (v *sharingView) showRequests(reqs []wallet.RequestInfo, verdicts map[chain.PublicKey]wallet.ClinicianVerdict, refuse bool) {
 	if len(reqs) == 0 {
 		v.requests.Objects = []fyne.CanvasObject{wrapped("No one is waiting for an answer. When a clinician asks to see your records, the request appears here.")}
 		v.requests.Refresh()
@@ -321,10 +331,35 @@ func (v *sharingView) showRequests(reqs []wallet.RequestInfo) {
 			asked += " " + whenWords(r.Asked)
 		}
 		cards = append(cards, widget.NewCard(partyWords(r.From), asked,
-			container.NewVBox(wrapped(strings.Join(lines, "\n")), container.NewHBox(approve, decline))))
+			container.NewVBox(requesterVerdict(verdicts[r.From.Key], refuse), wrapped(strings.Join(lines, "\n")), container.NewHBox(approve, decline))))
 	}
 	v.requests.Objects = cards
 	v.requests.Refresh()
+}
+
+// requesterVerdict says what the ledger holds of a requester's licences:
+// a check and "Verified physician, Demo Medical Board", or a warning the
+// patient cannot miss.
+func requesterVerdict(verdict wallet.ClinicianVerdict, refuse bool) fyne.CanvasObject {
+	if verdict.Verified {
+		l := wrapped(capitalized(verdict.Summary))
+		l.TextStyle.Bold = true
+		return container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil, l)
+	}
+	warn := widget.NewLabelWithStyle("This key holds no valid licence on the ledger", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	warn.Wrapping = fyne.TextWrapWord
+	warn.Importance = widget.DangerImportance
+	var more []string
+	// The summary names what is wrong with a licence it did find.
+	if len(verdict.Credentials) > 0 {
+		more = append(more, capitalized(verdict.Summary)+".")
+	}
+	more = append(more, "No licensing authority vouches for this person as a clinician: approve only if you know who they are.")
+	if refuse {
+		more = append(more, "Your setting declines such requests: this one will be declined for you shortly.")
+	}
+	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))), nil,
+		container.NewVBox(warn, wrapped(strings.Join(more, " "))))
 }
 
 // durationChoices are the lengths offered for a grant, shortest first.

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/healthwallet/healthwallet/chain"
 )
 
 // section is one entry of the main window's navigation.
@@ -31,33 +33,56 @@ type mainView struct {
 }
 
 // sections are the screens this wallet's roles call for: every wallet is a
-// patient's; a registered clinician also gets Patients, and a clinic (a
-// signer, or anyone who turned on the clinic tools) gets Clinic.
+// patient's; a registered clinician also gets Patients; a valid prescriber
+// licence gives Prescribe and a valid pharmacist licence Pharmacy;
+// clinicians, licensing authorities and clinics get Credentials; a clinic
+// (a signer, or anyone who turned on the clinic tools) gets Clinic, and a
+// signer its Staffing.
 func (u *UI) sections(v chainView) []section {
+	r := v.Roles
 	s := []section{
 		{"Records", theme.DocumentIcon(), u.recordsScreen},
 		{"Sharing", theme.MailComposeIcon(), u.sharingScreen},
 		{"Activity", theme.HistoryIcon(), u.activityScreen},
 		{"My ID", theme.AccountIcon(), u.myIDScreen},
 	}
-	if v.Roles.Clinician != nil {
+	if r.Clinician != nil {
 		s = append(s, section{"Patients", theme.SearchIcon(), u.patientsScreen})
 	}
-	if v.Roles.Signer || u.clinicTools() {
+	if r.Licences.Has(chain.KindPrescriber) {
+		s = append(s, section{"Prescribe", theme.DocumentCreateIcon(), u.prescribeScreen})
+	}
+	if r.Licences.Has(chain.KindPharmacist) {
+		s = append(s, section{"Pharmacy", theme.ConfirmIcon(), u.pharmacyScreen})
+	}
+	if r.Clinician != nil || r.Licences != 0 || r.Authority != nil || r.Signer || u.clinicTools() {
+		s = append(s, section{"Credentials", theme.AccountIcon(), u.credentialsScreen})
+	}
+	if r.Signer || u.clinicTools() {
 		s = append(s, section{"Clinic", theme.ComputerIcon(), u.clinicScreen})
+	}
+	if r.Signer {
+		s = append(s, section{"Staffing", theme.ListIcon(), u.staffingScreen})
 	}
 	return append(s, section{"Settings", theme.SettingsIcon(), u.settingsScreen})
 }
 
+// roleKey says which sections and screens the roles call for: the frame
+// lays its sections out again, and the screens read the chain again, when
+// it changes.
 func roleKey(v chainView) string {
+	r := v.Roles
 	k := "p"
-	if v.Roles.Clinician != nil {
+	if r.Clinician != nil {
 		k += "c"
 	}
-	if v.Roles.Signer {
+	if r.Signer {
 		k += "s"
 	}
-	return k
+	if a := r.Authority; a != nil {
+		k += fmt.Sprintf("a%d:%s", a.Kinds, a.Name)
+	}
+	return k + fmt.Sprintf("l%d", r.Licences)
 }
 
 // showMain shows the unlocked window.
