@@ -198,7 +198,7 @@ func (a *authorityView) issue() {
 		case canceled(err):
 			return
 		case err != nil:
-			a.v.u.showError("Not issued", err)
+			a.v.u.showRefusal("Not issued", credentialWords(err), err)
 			return
 		}
 		a.subject.SetText("")
@@ -280,7 +280,7 @@ func (a *authorityView) setStatus(h wallet.HeldCredential, s chain.CredentialSta
 		}, func(err error) {
 			a.v.reload()
 			if err != nil && !canceled(err) {
-				a.v.u.showError(verb+" failed", err)
+				a.v.u.showRefusal(verb+" failed", credentialWords(err), err)
 			}
 		})
 	}, a.v.u.win)
@@ -523,7 +523,7 @@ func (vv *votingView) vote(key chain.PublicKey, admit bool, name string, kinds c
 		switch {
 		case canceled(err):
 		case err != nil:
-			vv.v.u.showError("Vote not recorded", err)
+			vv.v.u.showRefusal("Vote not recorded", credentialWords(err), err)
 		case ok != nil:
 			ok()
 		}

@@ -127,7 +127,7 @@ func (v *credentialsView) addCredential(name string, r io.ReadCloser) {
 		case canceled(err):
 			return
 		case err != nil:
-			v.u.showError("Credential not added", credentialProblem(err))
+			v.u.showRefusal("Credential not added", credentialWords(err), err)
 			return
 		}
 		v.reload()
@@ -136,18 +136,34 @@ func (v *credentialsView) addCredential(name string, r io.ReadCloser) {
 	})
 }
 
-// credentialProblem explains the refusals a patient-facing sentence does
-// not cover, keeping err for the details.
-func credentialProblem(err error) error {
+// credentialWords says why a credential document was refused, in words
+// a clinician or a clinic can act on.
+func credentialWords(err error) string {
 	switch {
 	case errors.Is(err, wallet.ErrNotYours):
-		return fmt.Errorf("this credential was issued to another key, not to this wallet: ask the authority for yours (%w)", err)
+		return "This credential was issued to another key, not to this wallet: ask the authority for yours."
 	case errors.Is(err, wallet.ErrCredentialNotAnchored):
-		return fmt.Errorf("the authority has not recorded this credential on the ledger (yet): ask it to (%w)", err)
+		return "The authority has not recorded this credential on the ledger (yet): ask it to."
 	case errors.Is(err, wallet.ErrCredentialDocument):
-		return fmt.Errorf("this file is not a genuine credential: it is damaged, altered or not a credential at all (%w)", err)
+		return "This file is not a genuine credential: it is damaged, altered, or not a credential at all."
+	case errors.Is(err, wallet.ErrNotAuthority):
+		return "This wallet is not an admitted licensing authority for that kind of credential."
+	case errors.Is(err, wallet.ErrNotSigner):
+		return "Only a clinic that seals the chain can do this."
 	}
-	return err
+	return sentence(err)
+}
+
+// showRefusal shows a refusal in words, with the technical detail one
+// click away, as showError does for the errors sentence knows.
+func (u *UI) showRefusal(title, words string, err error) {
+	msg := wrapped(words)
+	detail := widget.NewLabel(err.Error())
+	detail.Wrapping = fyne.TextWrapBreak
+	detail.TextStyle = fyne.TextStyle{Monospace: true}
+	d := dialog.NewCustom(title, "Close", container.NewVBox(msg, widget.NewAccordion(widget.NewAccordionItem("Details", detail))), u.win)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
 }
 
 func (v *credentialsView) showOwn(held []wallet.HeldCredential, err error) {
@@ -243,7 +259,7 @@ func (v *credentialsView) checkDocument(name string, r io.ReadCloser, signer boo
 		held, err := v.w.CheckCredentialDocument(doc)
 		v.u.do(func() {
 			if err != nil {
-				v.candidate.Objects = []fyne.CanvasObject{failLine(name + ": " + sentence(credentialProblem(err)))}
+				v.candidate.Objects = []fyne.CanvasObject{failLine(name + ": " + credentialWords(err))}
 				v.candidate.Refresh()
 				v.scroll.Refresh()
 				return
@@ -284,7 +300,7 @@ func (v *credentialsView) fileStaff(h wallet.HeldCredential) {
 			switch {
 			case canceled(err):
 			case err != nil:
-				v.u.showError("Not filed", credentialProblem(err))
+				v.u.showRefusal("Not filed", credentialWords(err), err)
 			default:
 				dialog.ShowInformation("Filed", credentialTitle(filed.Verdict)+" of "+subjectWords(filed)+
 					" is filed with this clinic's staff records: Staffing shows its details.", v.u.win)
