@@ -59,7 +59,7 @@ type Verdict struct {
 func VerifyText(text string, l Ledger, now time.Time) (Verdict, error) {
 	p, err := Decode(text)
 	if err != nil {
-		return Verdict{Checks: []Check{{Name: CheckReadable, Detail: err.Error(), Err: err}}, Reasons: []error{err}}, nil
+		return Verdict{Checks: []Check{{Name: CheckReadable, Detail: say(err), Err: err}}, Reasons: []error{err}}, nil
 	}
 	v, err := Verify(p, l, now)
 	v.Checks = slices.Insert(v.Checks, 0, Check{Name: CheckReadable, OK: true, Detail: "a version 1 prescription"})
@@ -77,7 +77,7 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 	v := Verdict{Prescription: p}
 	if p == nil {
 		err := fmt.Errorf("%w: no prescription", ErrMalformed)
-		v.Checks, v.Reasons = []Check{{Name: CheckSignature, Detail: err.Error(), Err: err}}, []error{err}
+		v.Checks, v.Reasons = []Check{{Name: CheckSignature, Detail: say(err), Err: err}}, []error{err}
 		return v, nil
 	}
 	if o, err := p.Order(); err == nil {
@@ -86,7 +86,7 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 
 	sig := Check{Name: CheckSignature, OK: true, Detail: fmt.Sprintf("signed by %s (%s)", p.PrescriberName, p.Prescriber)}
 	if err := p.VerifySignature(); err != nil {
-		sig = Check{Name: CheckSignature, Detail: err.Error(), Err: err}
+		sig = Check{Name: CheckSignature, Detail: say(err), Err: err}
 	}
 
 	rec, found, err := lookup(l, p.Commitment())
@@ -133,13 +133,13 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 		ledger.Detail = fmt.Sprintf("committed in block %d at %s", rec.Block, humanTime(v.Committed))
 	}
 	if ledger.Err != nil {
-		ledger.Detail = ledger.Err.Error()
+		ledger.Detail = say(ledger.Err)
 	}
 
 	expiry := Check{Name: CheckExpiry, OK: now.Unix() <= p.Expiry.Unix(), Detail: "valid until " + humanTime(p.Expiry)}
 	if !expiry.OK {
 		expiry.Err = fmt.Errorf("%w: its last day was %s", ErrExpired, humanTime(p.Expiry))
-		expiry.Detail = expiry.Err.Error()
+		expiry.Detail = say(expiry.Err)
 	}
 
 	dispenses := Check{Name: CheckDispenses}
@@ -150,7 +150,7 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 		last := rec.Dispensed[len(rec.Dispensed)-1]
 		dispenses.Err = fmt.Errorf("%w: dispensed %d of %d times, last at %s by %s", ErrAlreadyDispensed,
 			len(rec.Dispensed), rec.Dispenses, humanTime(unixTime(last.Time)), last.Pharmacist)
-		dispenses.Detail = dispenses.Err.Error()
+		dispenses.Detail = say(dispenses.Err)
 	default:
 		dispenses.OK = true
 		dispenses.Detail = fmt.Sprintf("%d of %d left", v.Remaining, rec.Dispenses)
@@ -193,7 +193,7 @@ func prescriberLicence(l Ledger, key chain.PublicKey, t uint64) (*state.Credenti
 	creds = slices.DeleteFunc(creds, func(c state.Credential) bool { return c.Kind != chain.KindPrescriber })
 	if len(creds) == 0 {
 		err := fmt.Errorf("%w: %s never held a prescriber credential", ErrForged, key)
-		return nil, "", err.Error(), err
+		return nil, "", say(err), err
 	}
 	var why []string
 	// Newest first: the latest licence is the one a pharmacist asks about.
@@ -214,7 +214,7 @@ func prescriberLicence(l Ledger, key chain.PublicKey, t uint64) (*state.Credenti
 		why = append(why, fmt.Sprintf("credential %s from %s %s", short(c.Hash), issuer, invalidBecause(c, t, admitted)))
 	}
 	err = fmt.Errorf("%w: %s", ErrPrescriberInvalid, strings.Join(why, "; "))
-	return nil, "", err.Error(), err
+	return nil, "", say(err), err
 }
 
 // invalidBecause says why c, not valid at t, was not.
@@ -269,6 +269,10 @@ func rank(reasons []error) []error {
 func unixTime(u uint64) time.Time {
 	return time.Unix(int64(min(u, maxUnix)), 0).UTC()
 }
+
+// say is an error as a check's detail: the sentence without the package
+// prefix, for the pharmacist's screen.
+func say(err error) string { return strings.TrimPrefix(err.Error(), "rx: ") }
 
 func humanTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
