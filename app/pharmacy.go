@@ -156,8 +156,12 @@ func (v *pharmacyView) show(text string, verdict rx.Verdict, dispensed bool) {
 		if verdict.Prescription != nil {
 			total = int(verdict.Prescription.Dispenses)
 		}
-		parts = append(parts, banner(true, "DISPENSED", fmt.Sprintf("Dispense %d of %d is recorded on the ledger. %s left.",
-			total-verdict.Remaining, total, capitalized(plural(verdict.Remaining, "dispense", "dispenses")))))
+		left := "None left."
+		if verdict.Remaining > 0 {
+			left = capitalized(plural(verdict.Remaining, "refill", "refills")) + " left."
+		}
+		parts = append(parts, banner(true, "DISPENSED", fmt.Sprintf("Dispense %d of %d is recorded on the ledger. %s",
+			total-verdict.Remaining, total, left)))
 	case verdict.OK:
 		parts = append(parts, banner(true, "PASS", "May be dispensed: "+plural(verdict.Remaining, "dispense", "dispenses")+" left."))
 		dispense := widget.NewButtonWithIcon("Dispense", theme.ConfirmIcon(), v.dispense)

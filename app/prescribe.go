@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,9 +36,35 @@ import (
 // wallet writes.
 const prefPrescriberName = "prescriber.name"
 
-// rxQRSize is the prescription's QR code side in pixels: it holds about a
-// kilobyte, so it needs more room than an ID.
-const rxQRSize = 360
+// A prescription's QR code holds about a kilobyte (a version 25 or so
+// symbol, 120 modules a side): it is drawn at one of rxQRPixels, several
+// pixels a module, and shown at rxQRSize on screen.
+const rxQRSize = 400
+
+// rxQRPixels are the sides tried for a prescription's QR picture: the
+// reader misses some symbols drawn at one size (their modules fall
+// unevenly on pixels), so the first that reads back is kept.
+var rxQRPixels = []int{800, 960, 1040, 1200}
+
+// readableQR draws text as a QR picture that wallet/qr reads back, or,
+// if none of the sizes does, the first one (a phone's scanner may still
+// read it) with an error saying so.
+func readableQR(text string) ([]byte, error) {
+	var first []byte
+	for _, size := range rxQRPixels {
+		png, err := qr.PNG(text, size)
+		if err != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = png
+		}
+		if got, err := qr.Read(bytes.NewReader(png)); err == nil && got == text {
+			return png, nil
+		}
+	}
+	return first, errors.New("the QR code drawn does not read back here; give the patient the file too")
+}
 
 // Code system choices.
 const (
@@ -233,8 +260,13 @@ func (v *prescribeView) prescribe() {
 	v.problem.SetText("")
 	v.u.app.Preferences().SetString(prefPrescriberName, r.PrescriberName)
 	var done wallet.Prescribed
+	var png []byte
+	var pngErr error
 	v.u.runTask("Writing the prescription", "Signing it and recording it on the ledger…", func(ctx context.Context, _ func(int64, int64)) error {
 		done, err = v.w.Prescribe(ctx, r)
+		if done.Text != "" {
+			png, pngErr = readableQR(done.Text)
+		}
 		return err
 	}, func(err error) {
 		switch {
@@ -247,7 +279,7 @@ func (v *prescribeView) prescribe() {
 			v.u.showError("Not written", err)
 		default:
 			// Committed; a delivery that failed leaves the QR code and file.
-			v.showResult(r, done, err)
+			v.showResult(r, done, err, png, pngErr)
 			v.code.SetText("")
 			v.display.SetText("")
 			v.dosage.SetText("")
@@ -259,7 +291,7 @@ func (v *prescribeView) prescribe() {
 
 // showResult shows the prescription written: its QR code, and its text to
 // copy or save as a file.
-func (v *prescribeView) showResult(r wallet.PrescriptionRequest, done wallet.Prescribed, deliveryErr error) {
+func (v *prescribeView) showResult(r wallet.PrescriptionRequest, done wallet.Prescribed, deliveryErr error, png []byte, pngErr error) {
 	o := r.Order
 	lines := []string{
 		fmt.Sprintf("%s, %s, %s. %s", medicationWords(o.Medication), quantityWords(o.Quantity, o.Unit), o.Dosage,
@@ -275,25 +307,33 @@ func (v *prescribeView) showResult(r wallet.PrescriptionRequest, done wallet.Pre
 		lines = append(lines, "The patient does not let you add medications to their records: give them this QR code (to photograph or print) or the file.")
 	}
 	var code fyne.CanvasObject
-	if png, err := qr.PNG(done.Text, rxQRSize); err != nil {
-		code = wrapped("The QR code could not be drawn: " + err.Error() + ". Save the file instead.")
+	text := done.Text
+	file := rxFileName(o, done.Prescription)
+	buttons := container.NewHBox()
+	save := widget.NewButtonWithIcon("Save file…", theme.DocumentSaveIcon(), func() {
+		v.u.saveFile(file, []byte(text+"\n"))
+	})
+	save.Importance = widget.HighImportance
+	buttons.Add(save)
+	if pngErr != nil {
+		lines = append(lines, capitalized(pngErr.Error())+".")
+	}
+	if png == nil {
+		code = wrapped("The QR code could not be drawn. Save the file instead.")
 	} else {
 		img := canvas.NewImageFromResource(fyne.NewStaticResource("prescription.png", png))
 		img.FillMode = canvas.ImageFillContain
-		img.ScaleMode = canvas.ImageScalePixels
 		img.SetMinSize(fyne.NewSize(rxQRSize, rxQRSize))
 		code = img
+		buttons.Add(widget.NewButtonWithIcon("Save QR picture…", theme.FileImageIcon(), func() {
+			v.u.saveFile(strings.TrimSuffix(file, rx.FileExt)+".png", png)
+		}))
 	}
-	text := done.Text
-	save := widget.NewButtonWithIcon("Save file…", theme.DocumentSaveIcon(), func() {
-		v.u.saveFile(rxFileName(o, done.Prescription), []byte(text+"\n"))
-	})
-	save.Importance = widget.HighImportance
-	copyText := widget.NewButtonWithIcon("Copy text", theme.ContentCopyIcon(), func() { v.u.app.Clipboard().SetContent(text) })
+	buttons.Add(widget.NewButtonWithIcon("Copy text", theme.ContentCopyIcon(), func() { v.u.app.Clipboard().SetContent(text) }))
 	v.result.Objects = []fyne.CanvasObject{widget.NewCard("Prescription written", "Recorded on the ledger "+whenWords(time.Now()),
 		container.NewVBox(wrapped(strings.Join(lines, "\n")),
 			container.NewHBox(layout.NewSpacer(), code, layout.NewSpacer()),
-			container.NewHBox(save, copyText)))}
+			buttons))}
 	v.result.Refresh()
 	v.scroll.Refresh()
 	v.scroll.ScrollToBottom()
