@@ -115,6 +115,11 @@ func buildRequest(id string, o Order, prescriber, prescriberName, patient string
 	if o.Note != "" {
 		mr.Note = []annotation{{Text: o.Note}}
 	}
+	return mr.canonical()
+}
+
+// canonical is the JCS form of mr.
+func (mr *medicationRequest) canonical() ([]byte, error) {
 	b, err := json.Marshal(mr)
 	if err != nil {
 		return nil, fmt.Errorf("rx: encode MedicationRequest: %w", err)
@@ -126,8 +131,9 @@ func buildRequest(id string, o Order, prescriber, prescriberName, patient string
 	return c, nil
 }
 
-// parseRequest reads a MedicationRequest as buildRequest writes it, refusing
-// unknown elements, missing ones and values outside the Order bounds.
+// parseRequest reads a MedicationRequest as buildRequest writes it, in JCS
+// form, refusing unknown elements, missing ones, values outside the Order
+// bounds and any other form.
 func parseRequest(b []byte) (*medicationRequest, Order, error) {
 	var mr medicationRequest
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -179,6 +185,13 @@ func parseRequest(b []byte) (*medicationRequest, Order, error) {
 	}
 	if err := o.Check(); err != nil {
 		return nil, Order{}, err
+	}
+	// encoding/json matches keys regardless of case and keeps the last of
+	// repeated keys; requiring the exact form buildRequest writes refuses
+	// those, empty optional strings and anything else it would not write, so
+	// the patient's record holds only requests this package can write.
+	if c, err := mr.canonical(); err != nil || !bytes.Equal(c, b) {
+		return nil, Order{}, fmt.Errorf("MedicationRequest is not in the canonical form of version %d", Version)
 	}
 	return &mr, o, nil
 }

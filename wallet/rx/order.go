@@ -37,8 +37,20 @@ type Order struct {
 // and each refill.
 func (o Order) Dispenses() uint8 { return uint8(1 + o.Refills) }
 
+// CheckAt is Check, and that ValidUntil is after written (both in whole
+// seconds, as they are signed): what Write checks of an order.
+func (o Order) CheckAt(written time.Time) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	if w, u := written.Unix(), o.ValidUntil.Unix(); u <= w {
+		return invalid("valid until %s is not after the time of writing %s", fhirTime(time.Unix(u, 0)), fhirTime(time.Unix(w, 0)))
+	}
+	return nil
+}
+
 // Check reports the first thing wrong with o, wrapping ErrInvalidOrder and
-// naming the field. It checks o on its own; Write also checks that
+// naming the field. It checks o on its own; CheckAt also checks that
 // ValidUntil is after the time of writing.
 func (o Order) Check() error {
 	if err := checkURI("medication code system", o.Medication.System, MaxSystemLen); err != nil {

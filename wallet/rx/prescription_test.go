@@ -196,6 +196,25 @@ func TestOrderCheck(t *testing.T) {
 	}
 }
 
+func TestOrderCheckAt(t *testing.T) {
+	o := realisticOrder()
+	for _, tc := range []struct {
+		written time.Time
+		ok      bool
+	}{
+		{testWritten, true},
+		{o.ValidUntil.Add(-time.Second), true},
+		{o.ValidUntil.Add(-time.Millisecond), true}, // the signed times are whole seconds
+		{o.ValidUntil, false},
+		{o.ValidUntil.Add(999 * time.Millisecond), false},
+		{o.ValidUntil.AddDate(0, 0, 1), false},
+	} {
+		if err := o.CheckAt(tc.written); (err == nil) != tc.ok || err != nil && !errors.Is(err, ErrInvalidOrder) {
+			t.Errorf("CheckAt(%s) = %v, want ok %v", tc.written, err, tc.ok)
+		}
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	o := realisticOrder()
 	cases := []struct {
