@@ -78,7 +78,7 @@ type prescribeView struct {
 	w    *wallet.Wallet
 
 	licence  *widget.Label
-	patient  *widget.SelectEntry
+	patient  *patientPicker
 	name     *widget.Entry
 	system   *widget.RadioGroup
 	localURI *widget.Entry
@@ -104,7 +104,7 @@ func (u *UI) prescribeScreen() fyne.CanvasObject {
 	}
 	v := &prescribeView{u: u, sess: sess, w: sess.w}
 	v.licence = wrapped("")
-	v.patient = widget.NewSelectEntry(nil)
+	v.patient = newPatientPicker()
 	v.patient.SetPlaceHolder("the patient's Health Wallet ID (" + identity.IDPrefix + "…)")
 	v.name = widget.NewEntry()
 	v.name.SetPlaceHolder("as printed on the prescription, such as Dr. Ada Lovelace")
@@ -186,10 +186,31 @@ func (v *prescribeView) reload() {
 					ids = append(ids, a.ID.String())
 				}
 				slices.Sort(ids)
-				v.patient.SetOptions(ids)
+				v.patient.offer(ids)
 			}
 		})
 	})
+}
+
+// patientPicker is the patient's ID, typed or chosen among the patients
+// who share records with the prescriber.
+type patientPicker struct {
+	widget.SelectEntry
+	offered []string
+}
+
+func newPatientPicker() *patientPicker {
+	p := &patientPicker{}
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+func (p *patientPicker) offer(ids []string) {
+	if slices.Equal(ids, p.offered) {
+		return
+	}
+	p.offered = ids
+	p.SetOptions(ids)
 }
 
 // prescriberWords says which licence the prescriptions are written under.
