@@ -41,7 +41,7 @@ func (p *Prescription) Encode() string {
 	// simply does not Decode.
 	var js bytes.Buffer
 	f := p.signedFields()
-	js.WriteString(`{"v":1,"prescriber":`)
+	fmt.Fprintf(&js, `{"v":%d,"prescriber":`, f.V)
 	writeJSONString(&js, f.Prescriber)
 	js.WriteString(`,"prescriberName":`)
 	writeJSONString(&js, f.PrescriberName)

@@ -138,7 +138,7 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 
 	expiry := Check{Name: CheckExpiry, OK: now.Unix() <= p.Expiry.Unix(), Detail: "valid until " + humanTime(p.Expiry)}
 	if !expiry.OK {
-		expiry.Err = fmt.Errorf("%w: its last day was %s", ErrExpired, humanTime(p.Expiry))
+		expiry.Err = fmt.Errorf("%w: it could be dispensed until %s", ErrExpired, humanTime(p.Expiry))
 		expiry.Detail = say(expiry.Err)
 	}
 
@@ -147,9 +147,11 @@ func Verify(p *Prescription, l Ledger, now time.Time) (Verdict, error) {
 	case !found:
 		dispenses.Detail, dispenses.Err = "not checked: not on the ledger", ledger.Err
 	case v.Remaining <= 0:
-		last := rec.Dispensed[len(rec.Dispensed)-1]
-		dispenses.Err = fmt.Errorf("%w: dispensed %d of %d times, last at %s by %s", ErrAlreadyDispensed,
-			len(rec.Dispensed), rec.Dispenses, humanTime(unixTime(last.Time)), last.Pharmacist)
+		dispenses.Err = fmt.Errorf("%w: dispensed %d of %d times", ErrAlreadyDispensed, len(rec.Dispensed), rec.Dispenses)
+		if n := len(rec.Dispensed); n > 0 {
+			last := rec.Dispensed[n-1]
+			dispenses.Err = fmt.Errorf("%w, last at %s by %s", dispenses.Err, humanTime(unixTime(last.Time)), last.Pharmacist)
+		}
 		dispenses.Detail = say(dispenses.Err)
 	default:
 		dispenses.OK = true

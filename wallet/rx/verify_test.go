@@ -141,7 +141,7 @@ func TestVerdicts(t *testing.T) {
 			o := realisticOrder()
 			o.ValidUntil = written.Add(time.Hour)
 			p := writeTest(t, o, written)
-			return scenario{p: p, commitErr: l.commit("dr-x", p), now: written.Add(time.Hour + time.Second), wantDetail: "its last day was"}
+			return scenario{p: p, commitErr: l.commit("dr-x", p), now: written.Add(time.Hour + time.Second), wantDetail: "could be dispensed until"}
 		}, []error{ErrExpired}},
 		{"last second of validity", func(t *testing.T, l *ledger) scenario {
 			o := realisticOrder()
