@@ -1,9 +1,13 @@
 // Package demonet runs the demo consortium that `healthwallet demo` (and so
-// `make run`) starts: two clinics and a clinician on loopback, in the same
-// process, so one machine shows the whole flow. Each clinic is a real clinic
-// wallet (restored from a fixed recovery phrase) that seals the demo chain's
-// blocks and pins what it references; the clinician "Dr. Ada Demo" is a
-// wallet that clinic 1 registers and that asks the demo patient for access.
+// `make run`) starts: two clinics, a clinician and a pharmacist on
+// loopback, in the same process, so one machine shows the whole flow. Each
+// clinic is a real clinic wallet (restored from a fixed recovery phrase)
+// that seals the demo chain's blocks and pins what it references; the
+// clinician "Dr. Ada Demo" is a wallet that clinic 1 registers and that asks
+// the demo patient for access; the pharmacist "Pharmacist Pat Demo" is one
+// that clinic 2 registers. On first use the clinics also admit two licensing
+// authorities, whose wallets issue the clinician's and the pharmacist's
+// credentials (licensing.go).
 //
 // Every demo key comes from a public string: anyone can seal blocks on the
 // demo chain or act as its clinician. It exists to show the product working
@@ -19,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +49,9 @@ var Clinics = []string{"Demo Clinic North", "Demo Clinic South"}
 // ClinicianName is the demo clinician, registered by Clinics[0].
 const ClinicianName = "Dr. Ada Demo"
 
+// PharmacistName is the demo pharmacist, registered by Clinics[1].
+const PharmacistName = "Pharmacist Pat Demo"
+
 // Passphrase seals the demo wallets' keystores. Their recovery phrases are
 // public, so the passphrase protects nothing and the cheapest Argon2id cost
 // (keystore.TestParams) keeps the demo's start-up quick.
@@ -61,7 +69,8 @@ var demoRequest = wallet.AccessRequest{
 }
 
 // Phrase returns the fixed recovery phrase of the demo party named name
-// (one of Clinics, or ClinicianName): its entropy is SHA-256 of a label.
+// (one of Clinics, ClinicianName, PharmacistName, MedicalBoard or
+// PharmacyBoard): its entropy is SHA-256 of a label.
 func Phrase(name string) string {
 	id := demoIdentity(name)
 	return id.Mnemonic()
@@ -104,8 +113,9 @@ type Net struct {
 	// Clinics are in the order of the package's Clinics; a clinic left to
 	// the caller (StartExcept) has no Wallet here.
 	Clinics []*Clinic
-	// Clinician is nil when left to the caller.
-	Clinician *wallet.Wallet
+	// Clinician and Pharmacist are nil when left to the caller.
+	Clinician  *wallet.Wallet
+	Pharmacist *wallet.Wallet
 
 	dir     string
 	genesis *chain.Genesis
@@ -115,6 +125,10 @@ type Net struct {
 	wg      sync.WaitGroup
 
 	askOnce sync.Once
+	// licensed is closed when the licensing set-up has ended; licenseErr
+	// is then its outcome.
+	licensed   chan struct{}
+	licenseErr error
 }
 
 // clinicPinQuota is what each demo clinic pins for the network, as a real
@@ -127,32 +141,53 @@ var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
 
 // Members are the demo parties' short names, as `healthwallet demo --as`
 // takes them: the directory each wallet lives in under the consortium's.
-var Members = []string{"clinic-1", "clinic-2", "clinician"}
+// The clinics, the clinician and the pharmacist run with the consortium;
+// the authorities' wallets open only to issue (licensing.go) or when asked
+// for with --as.
+var Members = []string{"clinic-1", "clinic-2", "clinician", "pharmacist", "medical-board", "pharmacy-board"}
+
+// memberNames are the parties of Members, in the same order.
+var memberNames = []string{Clinics[0], Clinics[1], ClinicianName, PharmacistName, MedicalBoard, PharmacyBoard}
 
 // memberName is the party a member's directory holds.
 func memberName(member string) (string, bool) {
 	for i, m := range Members {
 		if m == member {
-			if i < len(Clinics) {
-				return Clinics[i], true
-			}
-			return ClinicianName, true
+			return memberNames[i], true
 		}
 	}
 	return "", false
 }
 
-// Start runs the demo clinics and clinician with their wallets under dir
-// (created on first use from the fixed phrases; a restart resumes their
-// chain) until Close. The clinician's registration by clinic 1 is
-// submitted if the chain does not hold it yet.
+// isClinic reports whether member is one of the clinics, which seal and pin.
+func isClinic(member string) bool {
+	i := slices.Index(Members, member)
+	return i >= 0 && i < len(Clinics)
+}
+
+// memberKey is the chain key of member (one of Members).
+func memberKey(member string) chain.PublicKey {
+	name, _ := memberName(member)
+	return chain.PublicKey(demoIdentity(name).Public().SigningKey)
+}
+
+// Start runs the demo clinics, clinician and pharmacist with their wallets
+// under dir (created on first use from the fixed phrases; a restart
+// resumes their chain) until Close. The clinician's registration by clinic
+// 1 and the pharmacist's by clinic 2 are submitted if the chain does not
+// hold them yet, and the licensing set-up (authorities and credentials)
+// runs in the background if it has not been done: see Licensed.
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Net, error) {
 	return StartExcept(ctx, dir, log, "")
 }
 
 // StartExcept is Start without the wallet of member (one of Members; ""
 // for none), which the caller opens itself with OpenMember, to look at the
-// demo through that party's eyes.
+// demo through that party's eyes. Unless member is a clinic, an unfinished
+// licensing set-up completes before StartExcept returns (a few blocks, on
+// first use only), so that the member's wallet opens holding its
+// credentials; a clinic's own vote is missing from the set-up, which waits
+// for it (the clinic may cast it in the app).
 func StartExcept(ctx context.Context, dir string, log *slog.Logger, except string) (_ *Net, err error) {
 	if except != "" {
 		if _, ok := memberName(except); !ok {
@@ -163,7 +198,7 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 		log = slog.New(slog.DiscardHandler)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n := &Net{dir: dir, genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel}
+	n := &Net{dir: dir, genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel, licensed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -203,12 +238,19 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 			return nil, fmt.Errorf("demo clinic %s: %w", Clinics[0], err)
 		}
 	}
-	if except != "clinician" {
-		if n.Clinician, err = n.openWallet(filepath.Join(dir, "clinician"), ClinicianName, n.Addrs(), 0); err != nil {
-			return nil, fmt.Errorf("demo clinician: %w", err)
+	for _, p := range []struct {
+		member string
+		w      **wallet.Wallet
+	}{{"clinician", &n.Clinician}, {"pharmacist", &n.Pharmacist}} {
+		if p.member == except {
+			continue
 		}
-		if err := n.connect(ctx, n.Clinician, n.Addrs()); err != nil {
-			return nil, fmt.Errorf("demo clinician: %w", err)
+		name, _ := memberName(p.member)
+		if *p.w, err = n.openWallet(filepath.Join(dir, p.member), name, n.Addrs(), 0); err != nil {
+			return nil, fmt.Errorf("demo %s: %w", p.member, err)
+		}
+		if err := n.connect(ctx, *p.w, n.Addrs()); err != nil {
+			return nil, fmt.Errorf("demo %s: %w", p.member, err)
 		}
 	}
 	// Each demo wallet also records the network, so `healthwallet gui
@@ -219,8 +261,13 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 			return nil, fmt.Errorf("demo wallet %s: %w", w.Dir(), err)
 		}
 	}
-	if err := n.registerClinician(ctx); err != nil {
-		return nil, fmt.Errorf("register the demo clinician: %w", err)
+	for _, r := range registrations {
+		if err := n.register(ctx, r.clinic, r.member, r.role); err != nil {
+			return nil, fmt.Errorf("register the demo %s: %w", r.member, err)
+		}
+	}
+	if err := n.startLicensing(ctx, except); err != nil {
+		return nil, err
 	}
 	return n, nil
 }
@@ -249,7 +296,7 @@ func (n *Net) OpenMember(member string, base wallet.Options) (*wallet.Wallet, wa
 		return nil, wallet.Network{}, err
 	}
 	opts := nw.Options(base)
-	if member != "clinician" {
+	if isClinic(member) {
 		opts.Chain.PinQuota = clinicPinQuota
 	}
 	w, err := wallet.Open(dir, []byte(Passphrase), opts)
@@ -298,22 +345,35 @@ func (n *Net) connect(ctx context.Context, w *wallet.Wallet, peers []string) err
 	return err
 }
 
-// registerClinician has clinic 1 register the demo clinician unless the
-// chain already holds the registration.
-func (n *Net) registerClinician(ctx context.Context) error {
-	clinic := n.Clinics[0].Wallet
-	if clinic == nil {
-		return nil // the caller runs clinic 1: registering is up to them
+// registrations are the demo's clinicians and the clinics that register
+// them.
+var registrations = []struct {
+	clinic int
+	member string
+	role   chain.Role
+}{
+	{0, "clinician", chain.RolePhysician},
+	{1, "pharmacist", chain.RolePharmacist},
+}
+
+// register has clinic register the demo member as role unless the chain
+// already holds the registration. Nothing goes into the block until the
+// clinics seal: the caller does not wait for it.
+func (n *Net) register(ctx context.Context, clinic int, member string, role chain.Role) error {
+	w := n.Clinics[clinic].Wallet
+	if w == nil {
+		return nil // the caller runs this clinic: registering is up to them
 	}
-	clinician := demoIdentity(ClinicianName).Public()
-	_, err := clinic.Ledger().State().Clinician(chain.PublicKey(clinician.SigningKey))
+	name, _ := memberName(member)
+	who := demoIdentity(name).Public()
+	_, err := w.Ledger().State().Clinician(chain.PublicKey(who.SigningKey))
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, state.ErrNotFound) {
 		return err
 	}
-	_, err = clinic.RegisterClinician(ctx, clinician, chain.RolePhysician)
+	_, err = w.RegisterClinician(ctx, who, role)
 	return err
 }
 
@@ -325,8 +385,10 @@ func (n *Net) wallets() []*wallet.Wallet {
 			out = append(out, c.Wallet)
 		}
 	}
-	if n.Clinician != nil {
-		out = append(out, n.Clinician)
+	for _, w := range []*wallet.Wallet{n.Clinician, n.Pharmacist} {
+		if w != nil {
+			out = append(out, w)
+		}
 	}
 	return out
 }
@@ -422,8 +484,9 @@ func (n *Net) alreadyAsked(patient identity.ID) (bool, error) {
 	return false, nil
 }
 
-// Close stops the background work, then closes the clinician's and the
-// clinics' wallets.
+// Close stops the background work (an unfinished licensing set-up resumes
+// on the next start), then closes the clinics', clinician's and
+// pharmacist's wallets.
 func (n *Net) Close() error {
 	n.cancel()
 	n.wg.Wait()
