@@ -1,6 +1,10 @@
 package chain
 
-import "crypto/sha256"
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+)
 
 // Merkle tree of a block's transactions, as in RFC 6962 (Certificate
 // Transparency) section 2.1, over the transaction hashes in block order:
@@ -52,6 +56,87 @@ func MerkleRoot(hashes []Hash) Hash {
 		level = next
 	}
 	return level[0]
+}
+
+// ErrProofIndex is returned by MerkleProof for an index outside the list
+// (including any index into an empty list, which has no leaves to prove).
+var ErrProofIndex = errors.New("chain: merkle proof index out of range")
+
+// MerkleProof returns the RFC 6962 audit path (section 2.1.1) of hashes[index]
+// in the tree MerkleRoot builds: the sibling nodes from the leaf's level up to
+// the root's children. A node promoted unchanged has no sibling at its level
+// and adds nothing, which is what RFC 6962's recursive split gives, so
+// the path is the standard one and at most ceil(log2 n) long.
+func MerkleProof(hashes []Hash, index int) ([]Hash, error) {
+	if index < 0 || index >= len(hashes) {
+		return nil, fmt.Errorf("index %d of %d leaves: %w", index, len(hashes), ErrProofIndex)
+	}
+	level := make([]Hash, len(hashes))
+	var buf [1 + 2*HashSize]byte
+	buf[0] = merkleLeafPrefix
+	for i, h := range hashes {
+		copy(buf[1:], h[:])
+		level[i] = sha256.Sum256(buf[:1+HashSize])
+	}
+	var proof []Hash
+	buf[0] = merkleNodePrefix
+	for len(level) > 1 {
+		if sibling := index ^ 1; sibling < len(level) {
+			proof = append(proof, level[sibling])
+		}
+		next := level[:0]
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				break
+			}
+			copy(buf[1:], level[i][:])
+			copy(buf[1+HashSize:], level[i+1][:])
+			next = append(next, sha256.Sum256(buf[:]))
+		}
+		level = next
+		index /= 2
+	}
+	return proof, nil
+}
+
+// VerifyMerkleProof reports whether proof shows that leaf is the index-th of
+// size hashes under root. It is the verification algorithm of RFC 9162
+// section 2.1.3.2 (the clarified RFC 6962), which rejects a proof of the
+// wrong length for index and size, so a proof is accepted for one position
+// only.
+func VerifyMerkleProof(root Hash, leaf Hash, index, size int, proof []Hash) bool {
+	if index < 0 || size <= 0 || index >= size {
+		return false
+	}
+	var buf [1 + 2*HashSize]byte
+	buf[0] = merkleLeafPrefix
+	copy(buf[1:], leaf[:])
+	r := Hash(sha256.Sum256(buf[:1+HashSize]))
+	fn, sn := uint64(index), uint64(size-1)
+	buf[0] = merkleNodePrefix
+	for _, p := range proof {
+		if sn == 0 {
+			return false
+		}
+		if fn&1 == 1 || fn == sn {
+			copy(buf[1:], p[:])
+			copy(buf[1+HashSize:], r[:])
+			r = sha256.Sum256(buf[:])
+			// Skip the levels where this node was promoted unchanged.
+			for fn&1 == 0 && fn != 0 {
+				fn >>= 1
+				sn >>= 1
+			}
+		} else {
+			copy(buf[1:], r[:])
+			copy(buf[1+HashSize:], p[:])
+			r = sha256.Sum256(buf[:])
+		}
+		fn >>= 1
+		sn >>= 1
+	}
+	return sn == 0 && r == root
 }
 
 // TxRoot returns the transaction root of txs (MerkleRoot of their hashes).

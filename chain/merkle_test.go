@@ -3,6 +3,7 @@ package chain
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"testing"
 )
 
@@ -56,5 +57,68 @@ func TestMerkleRFC6962(t *testing.T) {
 			t.Fatalf("%s and %s share a root", name, other)
 		}
 		roots[r] = name
+	}
+}
+
+func TestMerkleProof(t *testing.T) {
+	var hs []Hash
+	for n := 1; n <= 67; n++ {
+		hs = append(hs, Hash(sha256.Sum256([]byte{byte(n), 'p'})))
+		root := MerkleRoot(hs)
+		for i := range hs {
+			proof, err := MerkleProof(hs, i)
+			if err != nil {
+				t.Fatalf("size %d index %d: %v", n, i, err)
+			}
+			if !VerifyMerkleProof(root, hs[i], i, n, proof) {
+				t.Fatalf("size %d index %d: valid proof refused", n, i)
+			}
+			tampered := []struct {
+				name        string
+				root, leaf  Hash
+				index, size int
+				proof       []Hash
+			}{
+				{"other leaf", root, Hash{0xff}, i, n, proof},
+				{"other root", Hash{0xff}, hs[i], i, n, proof},
+				{"index+1", root, hs[i], i + 1, n, proof},
+				{"index-1", root, hs[i], i - 1, n, proof},
+				{"extra node", root, hs[i], i, n, append(append([]Hash(nil), proof...), Hash{})},
+			}
+			if len(proof) > 0 {
+				flipped := append([]Hash(nil), proof...)
+				flipped[len(flipped)-1][0] ^= 1
+				tampered = append(tampered,
+					struct {
+						name        string
+						root, leaf  Hash
+						index, size int
+						proof       []Hash
+					}{"flipped bit", root, hs[i], i, n, flipped},
+					struct {
+						name        string
+						root, leaf  Hash
+						index, size int
+						proof       []Hash
+					}{"short", root, hs[i], i, n, proof[:len(proof)-1]})
+			}
+			// Not tampering with size: as in RFC 6962, a root binds its size
+			// only through the signed tree head (here the signed list or
+			// block), and a tree of 3 has the shape of part of a tree of 4.
+			for _, tc := range tampered {
+				if VerifyMerkleProof(tc.root, tc.leaf, tc.index, tc.size, tc.proof) {
+					t.Fatalf("size %d index %d: %s accepted", n, i, tc.name)
+				}
+			}
+		}
+		if _, err := MerkleProof(hs, n); !errors.Is(err, ErrProofIndex) {
+			t.Fatalf("size %d index %d: err %v", n, n, err)
+		}
+	}
+	if _, err := MerkleProof(nil, 0); !errors.Is(err, ErrProofIndex) {
+		t.Fatalf("empty list: err %v", err)
+	}
+	if _, err := MerkleProof(hs, -1); !errors.Is(err, ErrProofIndex) {
+		t.Fatalf("index -1: err %v", err)
 	}
 }
