@@ -63,13 +63,28 @@ func MerkleRoot(hashes []Hash) Hash {
 var ErrProofIndex = errors.New("chain: merkle proof index out of range")
 
 // MerkleProof returns the RFC 6962 audit path (section 2.1.1) of hashes[index]
-// in the tree MerkleRoot builds: the sibling nodes from the leaf's level up to
-// the root's children. A node promoted unchanged has no sibling at its level
-// and adds nothing, which is what RFC 6962's recursive split gives, so
-// the path is the standard one and at most ceil(log2 n) long.
+// in the tree MerkleRoot builds. For many proofs over one list, build a
+// MerkleTree once.
 func MerkleProof(hashes []Hash, index int) ([]Hash, error) {
 	if index < 0 || index >= len(hashes) {
 		return nil, fmt.Errorf("index %d of %d leaves: %w", index, len(hashes), ErrProofIndex)
+	}
+	return NewMerkleTree(hashes).Proof(index)
+}
+
+// MerkleTree keeps every level of the tree MerkleRoot builds, so that a
+// proof costs a walk up the levels instead of rehashing the list: a
+// 100,000-serial batch proves a pack in microseconds, not tens of
+// milliseconds. It is read-only once built and safe for concurrent use.
+type MerkleTree struct {
+	levels [][]Hash // levels[0]: leaf hashes; the last level holds the root
+}
+
+// NewMerkleTree builds the tree over hashes in order.
+func NewMerkleTree(hashes []Hash) *MerkleTree {
+	t := &MerkleTree{}
+	if len(hashes) == 0 {
+		return t
 	}
 	level := make([]Hash, len(hashes))
 	var buf [1 + 2*HashSize]byte
@@ -78,13 +93,10 @@ func MerkleProof(hashes []Hash, index int) ([]Hash, error) {
 		copy(buf[1:], h[:])
 		level[i] = sha256.Sum256(buf[:1+HashSize])
 	}
-	var proof []Hash
+	t.levels = append(t.levels, level)
 	buf[0] = merkleNodePrefix
 	for len(level) > 1 {
-		if sibling := index ^ 1; sibling < len(level) {
-			proof = append(proof, level[sibling])
-		}
-		next := level[:0]
+		next := make([]Hash, 0, (len(level)+1)/2)
 		for i := 0; i < len(level); i += 2 {
 			if i+1 == len(level) {
 				next = append(next, level[i])
@@ -94,7 +106,41 @@ func MerkleProof(hashes []Hash, index int) ([]Hash, error) {
 			copy(buf[1+HashSize:], level[i+1][:])
 			next = append(next, sha256.Sum256(buf[:]))
 		}
+		t.levels = append(t.levels, next)
 		level = next
+	}
+	return t
+}
+
+// Len returns the number of leaves.
+func (t *MerkleTree) Len() int {
+	if len(t.levels) == 0 {
+		return 0
+	}
+	return len(t.levels[0])
+}
+
+// Root returns the root, equal to MerkleRoot of the same hashes.
+func (t *MerkleTree) Root() Hash {
+	if len(t.levels) == 0 {
+		return EmptyTxRoot
+	}
+	return t.levels[len(t.levels)-1][0]
+}
+
+// Proof returns the audit path of the index-th leaf: the sibling nodes from
+// the leaf's level up to the root's children. A node promoted unchanged has
+// no sibling at its level and adds nothing, which is what RFC 6962's
+// recursive split gives, so the path is the standard one.
+func (t *MerkleTree) Proof(index int) ([]Hash, error) {
+	if index < 0 || index >= t.Len() {
+		return nil, fmt.Errorf("index %d of %d leaves: %w", index, t.Len(), ErrProofIndex)
+	}
+	var proof []Hash
+	for _, level := range t.levels[:len(t.levels)-1] {
+		if sibling := index ^ 1; sibling < len(level) {
+			proof = append(proof, level[sibling])
+		}
 		index /= 2
 	}
 	return proof, nil

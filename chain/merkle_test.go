@@ -122,3 +122,58 @@ func TestMerkleProof(t *testing.T) {
 		t.Fatalf("index -1: err %v", err)
 	}
 }
+
+func TestMerkleTree(t *testing.T) {
+	if r := NewMerkleTree(nil).Root(); r != EmptyTxRoot {
+		t.Fatalf("empty tree root %s", r)
+	}
+	var hs []Hash
+	for n := 1; n <= 67; n++ {
+		hs = append(hs, Hash(sha256.Sum256([]byte{byte(n), 't'})))
+		tree := NewMerkleTree(hs)
+		if tree.Len() != n || tree.Root() != MerkleRoot(hs) {
+			t.Fatalf("size %d: tree of %d leaves, root %s, MerkleRoot %s", n, tree.Len(), tree.Root(), MerkleRoot(hs))
+		}
+	}
+}
+
+// TestMerkleProofRFC6962 checks audit paths against RFC 6962's recursive
+// definition, PATH(m, D[n]), computed independently of the level walk.
+func TestMerkleProofRFC6962(t *testing.T) {
+	var path func(m int, leaves [][]byte) []Hash
+	path = func(m int, leaves [][]byte) []Hash {
+		if len(leaves) <= 1 {
+			return nil
+		}
+		k := 1
+		for k*2 < len(leaves) {
+			k *= 2
+		}
+		if m < k {
+			return append(path(m, leaves[:k]), rfc6962(leaves[k:]))
+		}
+		return append(path(m-k, leaves[k:]), rfc6962(leaves[:k]))
+	}
+	var hs []Hash
+	var data [][]byte
+	for n := 1; n <= 40; n++ {
+		h := Hash(sha256.Sum256([]byte{byte(n), 'r'}))
+		hs = append(hs, h)
+		data = append(data, h[:])
+		for m := range n {
+			got, err := MerkleProof(hs, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := path(m, data)
+			if len(got) != len(want) {
+				t.Fatalf("size %d index %d: %d nodes, RFC 6962 %d", n, m, len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("size %d index %d: node %d differs from RFC 6962", n, m, i)
+				}
+			}
+		}
+	}
+}
