@@ -32,6 +32,15 @@ const (
 	// E-prescriptions (tx_prescription.go).
 	TypePrescriptionCommit TxType = 16
 	TypeDispense           TxType = 17
+	// The medicine supply chain (tx_organisation.go, tx_batch.go,
+	// tx_custody.go).
+	TypeOrganisationRegister TxType = 18
+	TypeOrganisationRevoke   TxType = 19
+	TypeBatchCommission      TxType = 20
+	TypeShipment             TxType = 21
+	TypeReceipt              TxType = 22
+	TypePackDispense         TxType = 23
+	TypeRecall               TxType = 24
 )
 
 // String returns the registered name of t, or "TxType(n)".
@@ -82,12 +91,34 @@ const (
 	// AuthPharmacist: the sender holds a valid pharmacist credential
 	// (Dispense).
 	AuthPharmacist
+	// AuthRegistrar: the sender is a current block signer or an admitted
+	// licensing authority (OrganisationRegister); for OrganisationRevoke,
+	// a current block signer or the authority that registered the
+	// organisation.
+	AuthRegistrar
+	// AuthManufacturer: the sender is a registered, unrevoked manufacturer
+	// (BatchCommission).
+	AuthManufacturer
+	// AuthCustodian: the sender is a registered, unrevoked organisation
+	// holding custody of what the body names (Shipment).
+	AuthCustodian
+	// AuthConsignee: the sender is the recipient of the shipment the body
+	// names (Receipt).
+	AuthConsignee
+	// AuthPharmacy: the sender is a registered, unrevoked pharmacy holding
+	// custody of the pack (PackDispense).
+	AuthPharmacy
+	// AuthRecaller: the sender is the batch's manufacturer or an admitted
+	// licensing authority (Recall).
+	AuthRecaller
 )
 
 var authorityNames = [...]string{
 	AuthPatientOrWriter: "patient-or-writer", AuthPatient: "patient", AuthGranter: "granter",
 	AuthClinician: "clinician", AuthRequestedPatient: "requested-patient", AuthClinic: "clinic",
 	AuthLicensing: "licensing-authority", AuthIssuer: "issuer", AuthPrescriber: "prescriber", AuthPharmacist: "pharmacist",
+	AuthRegistrar: "registrar", AuthManufacturer: "manufacturer", AuthCustodian: "custodian", AuthConsignee: "consignee",
+	AuthPharmacy: "pharmacy", AuthRecaller: "recaller",
 }
 
 // String returns the authority's name.
@@ -184,6 +215,13 @@ func init() {
 	RegisterBody(TypeCredentialStatus, "CredentialStatusChange", decodeCredentialStatusChange)
 	RegisterBody(TypePrescriptionCommit, "PrescriptionCommit", decodePrescriptionCommit)
 	RegisterBody(TypeDispense, "Dispense", decodeDispense)
+	RegisterBody(TypeOrganisationRegister, "OrganisationRegister", decodeOrganisationRegister)
+	RegisterBody(TypeOrganisationRevoke, "OrganisationRevoke", decodeOrganisationRevoke)
+	RegisterBody(TypeBatchCommission, "BatchCommission", decodeBatchCommission)
+	RegisterBody(TypeShipment, "Shipment", decodeShipment)
+	RegisterBody(TypeReceipt, "Receipt", decodeReceipt)
+	RegisterBody(TypePackDispense, "PackDispense", decodePackDispense)
+	RegisterBody(TypeRecall, "Recall", decodeRecall)
 }
 
 // finishBody ends a body decoder: trailing bytes, then the body's Validate.

@@ -134,6 +134,24 @@ func samples(t testing.TB) []sample {
 		{"CredentialStatusChange", "board", 1, CredentialStatusChange{Credential: sha256.Sum256([]byte("a credential document")), Status: StatusSuspended}},
 		{"PrescriptionCommit", "clinician", 2, PrescriptionCommit{Commitment: sha256.Sum256([]byte("a prescription commitment")), Dispenses: 3, Expiry: 1767225600 + 90*86400}},
 		{"Dispense", "pharmacist", 0, Dispense{Commitment: sha256.Sum256([]byte("a prescription commitment")), Seq: 1}},
+		{"OrganisationRegister", "clinic-a", 5, OrganisationRegister{Org: testPub("manufacturer"), Role: OrgManufacturer, Name: "Pharma Nord GmbH", GLN: "4098765000003"}},
+		{"OrganisationRegister-no-gln", "board", 2, OrganisationRegister{Org: testPub("pharmacy"), Role: OrgPharmacy, Name: "Apotheke am Markt"}},
+		{"OrganisationRevoke", "clinic-b", 2, OrganisationRevoke{Org: testPub("wholesaler")}},
+		{"BatchCommission", "manufacturer", 0, BatchCommission{
+			GTIN:    "09506000134352",
+			Lot:     "L2026-11A",
+			Expiry:  "290100",
+			Count:   100000,
+			Serials: sha256.Sum256([]byte("a serials Merkle root")),
+			List:    testCID(t, codecRaw, "signed serial list"),
+		}},
+		{"Shipment-whole", "manufacturer", 1, Shipment{GTIN: "09506000134352", Lot: "L2026-11A", To: testPub("wholesaler")}},
+		{"Shipment", "wholesaler", 0, Shipment{GTIN: "09506000134352", Lot: "L2026-11A", To: testPub("pharmacy"),
+			Serials: []string{"100000042", "100000043", "7HX%2F-Q9"}}},
+		{"Receipt", "pharmacy", 0, Receipt{Shipment: sha256.Sum256([]byte("a shipment"))}},
+		{"PackDispense", "pharmacy", 1, PackDispense{GTIN: "09506000134352", Lot: "L2026-11A", Serial: "100000042"}},
+		{"Recall", "manufacturer", 2, Recall{GTIN: "09506000134352", Lot: "L2026-11A", Action: ActionRecall}},
+		{"Recall-serials", "board", 3, Recall{GTIN: "09506000134352", Lot: "L2026-11A", Serials: []string{"100000043"}, Action: ActionQuarantine}},
 	}
 }
 

@@ -41,6 +41,23 @@ const (
 	// and up to eleven refills).
 	MaxDispenses = 12
 
+	// MaxOrganisationNameLen bounds a supply-chain organisation's name, in
+	// bytes of UTF-8 (as an authority's).
+	MaxOrganisationNameLen = 96
+
+	// MaxGS1FieldLen bounds a lot or serial number: the length GS1 allows
+	// AI 10 and AI 21.
+	MaxGS1FieldLen = 20
+
+	// MaxBatchSerials bounds the packs of one commissioned batch (and so
+	// the serial list a Merkle root stands for).
+	MaxBatchSerials = 1_000_000
+
+	// MaxShipmentSerials bounds the serials one Shipment or Recall lists
+	// (about 8.4 KB at the longest serials, well inside MaxTxSize); more
+	// packs go as the whole batch or in several transactions.
+	MaxShipmentSerials = 400
+
 	// MaxIdentityLen is the size of a clinician's public identity record
 	// (wallet/identity Public.MarshalBinary, version 1): version byte,
 	// Ed25519 key, 2-byte length and a 1216-byte MLKEM768-X25519 key, 2-byte

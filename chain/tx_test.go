@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -220,7 +222,8 @@ func TestRegistry(t *testing.T) {
 	want := []TxType{TypeRecordAnchor, TypeConsentGrant, TypeConsentRevoke, TypeAccessRequest,
 		TypeAccessDecision, TypeClinicianRegister, TypeClinicianRevoke, TypeGrantCapsule, TypeClinicKey,
 		TypeEmergencyAuthorization, TypeEmergencyAccess, TypeEmergencyRelease,
-		TypeAuthorityVote, TypeCredentialAnchor, TypeCredentialStatus, TypePrescriptionCommit, TypeDispense}
+		TypeAuthorityVote, TypeCredentialAnchor, TypeCredentialStatus, TypePrescriptionCommit, TypeDispense,
+		TypeOrganisationRegister, TypeOrganisationRevoke, TypeBatchCommission, TypeShipment, TypeReceipt, TypePackDispense, TypeRecall}
 	if got := RegisteredTypes(); !slices.Equal(got, want) {
 		t.Fatalf("registered %v", got)
 	}
@@ -287,4 +290,178 @@ func TestRegisterNewType(t *testing.T) {
 	}
 	_, err = Decode(signedRaw("patient", typePing, append(tx.Body().AppendBody(nil), 0), 0))
 	wantErr(t, "sloppy decoder, trailing body byte", err, ErrNonCanonical)
+}
+
+func TestGS1CheckDigit(t *testing.T) {
+	// Published identifiers: GS1's example GTIN and GLN, EAN-13s printed on
+	// retail packs (as GTIN-14), and the all-zero edge.
+	for _, id := range []string{"09506000134352", "04006381333931", "9506000134352", "4098765000003", "00000000000000", "8712345000004"} {
+		if got := gs1CheckDigit(id[:len(id)-1]); got != id[len(id)-1] {
+			t.Errorf("check digit of %s: %c", id, got)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want error
+	}{
+		{"09506000134352", nil},
+		{"09506000134353", ErrInvalid},  // check digit off by one
+		{"09506000134325", ErrInvalid},  // two digits swapped
+		{"9506000134352", ErrInvalid},   // GTIN-13 not padded
+		{"0950600013435X", ErrInvalid},  // not a digit
+		{"095060001343520", ErrInvalid}, // too long
+		{"", ErrInvalid},
+	} {
+		if err := checkGTIN(c.in); c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("GTIN %q: %v, want %v", c.in, err, c.want)
+		}
+	}
+	if err := checkGLN("4098765000003"); err != nil {
+		t.Error(err)
+	}
+	wantErrNoPrefix(t, checkGLN("4098765000004"), ErrInvalid)
+}
+
+func TestExpiryDates(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"290131", true}, {"290100", true}, {"281231", true}, {"280229", true}, {"000229", true},
+		{"270229", false}, {"270230", false}, {"290431", false}, {"291301", false}, {"290001", false},
+		{"2901", false}, {"29013", false}, {"2901311", false}, {"29O131", false}, {"", false},
+	} {
+		err := checkExpiry(c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("expiry %q: %v", c.in, err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("expiry %q: error %v wraps no ErrInvalid", c.in, err)
+		}
+	}
+}
+
+// Every supply-chain body refuses what no node could accept, before it is
+// signed and again when decoded.
+func TestSupplyBodiesRefused(t *testing.T) {
+	var commission BatchCommission
+	var ship Shipment
+	for _, s := range samples(t) {
+		switch b := s.body.(type) {
+		case BatchCommission:
+			commission = b
+		case Shipment:
+			if b.Serials != nil {
+				ship = b
+			}
+		}
+	}
+	recall := Recall{GTIN: commission.GTIN, Lot: commission.Lot, Action: ActionRecall}
+	dispense := PackDispense{GTIN: commission.GTIN, Lot: commission.Lot, Serial: "100000042"}
+	reg := OrganisationRegister{Org: testPub("pharmacy"), Role: OrgPharmacy, Name: "Apotheke am Markt", GLN: "4098765000003"}
+	modC := func(f func(*BatchCommission)) Body { c := commission; f(&c); return c }
+	modS := func(f func(*Shipment)) Body { s := ship; s.Serials = slices.Clone(ship.Serials); f(&s); return s }
+	modR := func(f func(*Recall)) Body { r := recall; f(&r); return r }
+	modD := func(f func(*PackDispense)) Body { d := dispense; f(&d); return d }
+	modO := func(f func(*OrganisationRegister)) Body { o := reg; f(&o); return o }
+	many := make([]string, MaxShipmentSerials+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("S%06d", i)
+	}
+	cases := []struct {
+		name string
+		body Body
+		want error
+	}{
+		{"commission: bad GTIN check digit", modC(func(c *BatchCommission) { c.GTIN = "09506000134353" }), ErrInvalid},
+		{"commission: GTIN-13", modC(func(c *BatchCommission) { c.GTIN = "9506000134352" }), ErrInvalid},
+		{"commission: empty lot", modC(func(c *BatchCommission) { c.Lot = "" }), ErrInvalid},
+		{"commission: lot of 21 characters", modC(func(c *BatchCommission) { c.Lot = strings.Repeat("L", 21) }), ErrTooLarge},
+		{"commission: lot with a space", modC(func(c *BatchCommission) { c.Lot = "L 1" }), ErrInvalid},
+		{"commission: lot with a GS separator", modC(func(c *BatchCommission) { c.Lot = "L1\x1d21" }), ErrInvalid},
+		{"commission: lot with a #", modC(func(c *BatchCommission) { c.Lot = "L#1" }), ErrInvalid},
+		{"commission: expiry in month 13", modC(func(c *BatchCommission) { c.Expiry = "291301" }), ErrInvalid},
+		{"commission: expiry on February 30", modC(func(c *BatchCommission) { c.Expiry = "280230" }), ErrInvalid},
+		{"commission: no packs", modC(func(c *BatchCommission) { c.Count = 0 }), ErrInvalid},
+		{"commission: over a million packs", modC(func(c *BatchCommission) { c.Count = MaxBatchSerials + 1 }), ErrTooLarge},
+		{"commission: zero root", modC(func(c *BatchCommission) { c.Serials = Hash{} }), ErrInvalid},
+		{"commission: no serial list", modC(func(c *BatchCommission) { c.List = CID{} }), ErrInvalid},
+		{"shipment: bad GTIN check digit", modS(func(s *Shipment) { s.GTIN = "09506000134353" }), ErrInvalid},
+		{"shipment: small-order recipient", modS(func(s *Shipment) { s.To = PublicKey{1} }), ErrBadKey},
+		{"shipment: serials unsorted", modS(func(s *Shipment) { s.Serials[0], s.Serials[1] = s.Serials[1], s.Serials[0] }), ErrNonCanonical},
+		{"shipment: serial twice", modS(func(s *Shipment) { s.Serials[1] = s.Serials[0] }), ErrNonCanonical},
+		{"shipment: empty serial", modS(func(s *Shipment) { s.Serials = []string{""} }), ErrInvalid},
+		{"shipment: serial with a space", modS(func(s *Shipment) { s.Serials = []string{"A B"} }), ErrInvalid},
+		{"shipment: serial too long", modS(func(s *Shipment) { s.Serials = []string{strings.Repeat("9", 21)} }), ErrTooLarge},
+		{"shipment: too many serials", modS(func(s *Shipment) { s.Serials = many }), ErrTooLarge},
+		{"receipt: zero shipment", Receipt{}, ErrInvalid},
+		{"dispense: bad GTIN check digit", modD(func(d *PackDispense) { d.GTIN = "09506000134325" }), ErrInvalid},
+		{"dispense: no serial", modD(func(d *PackDispense) { d.Serial = "" }), ErrInvalid},
+		{"dispense: serial with a non-ASCII byte", modD(func(d *PackDispense) { d.Serial = "Ä1" }), ErrInvalid},
+		{"recall: no action", modR(func(r *Recall) { r.Action = 0 }), ErrInvalid},
+		{"recall: undefined action", modR(func(r *Recall) { r.Action = 4 }), ErrInvalid},
+		{"recall: too many serials", modR(func(r *Recall) { r.Serials = many }), ErrTooLarge},
+		{"register: no role", modO(func(o *OrganisationRegister) { o.Role = 0 }), ErrInvalid},
+		{"register: undefined role", modO(func(o *OrganisationRegister) { o.Role = 4 }), ErrInvalid},
+		{"register: bad GLN check digit", modO(func(o *OrganisationRegister) { o.GLN = "4098765000004" }), ErrInvalid},
+		{"register: GLN of 12 digits", modO(func(o *OrganisationRegister) { o.GLN = "409876500000" }), ErrInvalid},
+		{"register: empty name", modO(func(o *OrganisationRegister) { o.Name = "" }), ErrInvalid},
+		{"register: name with a trailing space", modO(func(o *OrganisationRegister) { o.Name = "Apotheke " }), ErrInvalid},
+		{"register: name too long", modO(func(o *OrganisationRegister) { o.Name = strings.Repeat("n", MaxOrganisationNameLen+1) }), ErrTooLarge},
+		{"register: small-order key", modO(func(o *OrganisationRegister) { o.Org = PublicKey{1} }), ErrBadKey},
+		{"revoke: small-order key", OrganisationRevoke{Org: PublicKey{1}}, ErrBadKey},
+	}
+	priv := testKey("manufacturer")
+	for _, c := range cases {
+		_, err := Sign(priv, testChain, 0, c.body)
+		wantErr(t, c.name, err, c.want)
+		// The same body on the wire, past the signer's check: the decoder
+		// refuses it too.
+		enc := c.body.AppendBody(nil)
+		_, err = lookupBody(c.body.Type()).decode(enc)
+		if err == nil {
+			t.Errorf("%s: decoded", c.name)
+		}
+	}
+	for _, ok := range []Body{commission, ship, recall, dispense, reg, modC(func(c *BatchCommission) { c.Expiry = "280229" }),
+		modS(func(s *Shipment) { s.Serials = many[:MaxShipmentSerials] }), modO(func(o *OrganisationRegister) { o.GLN = "" })} {
+		if _, err := Sign(priv, testChain, 0, ok); err != nil {
+			t.Errorf("%T: %v", ok, err)
+		}
+	}
+	// The largest shipment (MaxShipmentSerials serials of the longest
+	// length) fits a transaction.
+	long := make([]string, MaxShipmentSerials)
+	for i := range long {
+		long[i] = fmt.Sprintf("%020d", i)
+	}
+	big, err := Sign(priv, strings.Repeat("c", MaxChainIDLen), 0, Shipment{GTIN: ship.GTIN, Lot: strings.Repeat("L", MaxGS1FieldLen), To: ship.To, Serials: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Size() > MaxTxSize {
+		t.Fatalf("largest shipment is %d bytes", big.Size())
+	}
+}
+
+func TestSupplyEnums(t *testing.T) {
+	for r := OrgRole(1); r.Valid(); r++ {
+		if got, err := ParseOrgRole(r.String()); err != nil || got != r {
+			t.Errorf("role %v: %v, %v", r, got, err)
+		}
+	}
+	for a := RecallAction(1); a.Valid(); a++ {
+		if got, err := ParseRecallAction(a.String()); err != nil || got != a {
+			t.Errorf("action %v: %v, %v", a, got, err)
+		}
+	}
+	if OrgRole(9).String() != "OrgRole(9)" || RecallAction(0).String() != "RecallAction(0)" {
+		t.Error("names of undefined values")
+	}
+	if _, err := ParseOrgRole("distributor"); !errors.Is(err, ErrInvalid) {
+		t.Error("unknown role parsed")
+	}
+	if _, err := ParseRecallAction("withdraw"); !errors.Is(err, ErrInvalid) {
+		t.Error("unknown action parsed")
+	}
 }
