@@ -63,6 +63,12 @@ func init() {
 		{"hide", "ANCHOR", "hide a record a clinician added (it stays on the chain)", runHide},
 		{"emergency", "authorize|open|withdraw", "authorise an emergency summary clinics can open together; open one (a clinician); withdraw it", runEmergency},
 		{"alerts", "[--all]", "list emergency accesses to your summary, and mark them seen", runAlerts},
+		{"authority", "vote|list", "vote to admit or remove a licensing authority (a clinic); list the authorities and open votes", runAuthority},
+		{"credential", "issue|status|add|list|check", "issue a clinician's credential or set its status (an authority); keep yours (a clinician); check a candidate's (a clinic)", runCredential},
+		{"verify-clinician", "ID", "judge a clinician's credentials from the local chain: the verdict and why (exit 0 verified, 1 not)", runVerifyClinician},
+		{"staffing", "", "a clinic's clinicians by kind and specialty, and the licences and trainings ending in 30/90 days", runStaffing},
+		{"prescribe", "--patient ID --rxnorm CODE ...", "write an e-prescription and commit it on the chain (a prescriber)", runPrescribe},
+		{"rx", "verify|dispense FILE", "judge a prescription from the local chain (exit 0 pass, 1 fail); dispense it (a pharmacist)", runRx},
 		{"audit", "[--fhir FILE]", "your audit log from the chain; --fhir writes it as FHIR R4 AuditEvent, Consent and Provenance", runAudit},
 		{"node", "--genesis FILE", "run headless as a full node of a consortium's chain (a clinic's always-on node)", runNode},
 		{"gui", "", "open the desktop app (the default)", runGUI},
@@ -131,6 +137,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := cmd.run(ctx, env, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		var es exitStatus
+		if errors.As(err, &es) {
+			if es.err != nil {
+				fmt.Fprintf(stderr, "healthwallet %s: %s\n", cmd.name, describe(es.err))
+			}
+			return es.code
 		}
 		var ue usageError
 		if errors.As(err, &ue) {
