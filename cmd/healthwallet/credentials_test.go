@@ -164,7 +164,7 @@ func TestCLICredentials(t *testing.T) {
 	if !strings.Contains(staffing, "1 clinician registered by this clinic, 1 with a valid licence") ||
 		!strings.Contains(staffing, "Valid credentials by kind: MRI safety 1, physician 1, prescriber 1") ||
 		!strings.Contains(staffing, "By specialty (from filed documents): Cardiology 1") ||
-		!regexp.MustCompile(`Ending within 30 days:\n\s+` + n.ids["doctor"] + `\s+MRI safety, ` + testBoard).MatchString(staffing) {
+		!regexp.MustCompile(`Ending within 30 days:\n\s+`+n.ids["doctor"]+`\s+MRI safety, `+testBoard).MatchString(staffing) {
 		t.Fatalf("staffing:\n%s", staffing)
 	}
 
