@@ -761,7 +761,7 @@ func runStaffing(ctx context.Context, env *cli, args []string) error {
 		fmt.Fprintf(env.stdout, "%s:\n", group.title)
 		for _, e := range group.list {
 			fmt.Fprintf(env.stdout, "  %s  %s, %s, ends %s (in %s)\n", identity.IDFromSigningKey(e.Member[:]), e.Credential.Name,
-				orNone(e.Credential.IssuerName), day(uint64(e.Credential.ValidUntil.Unix())), plural(int(e.In/(24*time.Hour)), "day", "days"))
+				orNone(e.Credential.IssuerName), day(uint64(e.Credential.ValidUntil.Unix())), plural(int((e.In+12*time.Hour)/(24*time.Hour)), "day", "days"))
 		}
 	}
 	return nil

@@ -120,13 +120,22 @@ func TestCLICredentials(t *testing.T) {
 
 	// Suspended: prescriber alone still verifies the key, the physician
 	// licence says why it does not count; reinstated, it counts again.
+	// The patient's node syncs from north, which may adopt the board's
+	// block a moment after the node the board waited for.
 	n.must("board", "credential", "status", physicianHash, "suspended")
-	code, out, _ = n.capture("patient", "verify-clinician", n.ids["doctor"])
+	waitFor(t, "the suspension on the patient's chain", 30*time.Second, func() bool {
+		code, out, _ = n.capture("patient", "verify-clinician", n.ids["doctor"])
+		return strings.Contains(out, "suspended by")
+	})
 	if code != 0 || !strings.HasPrefix(out, "VERIFIED — verified prescriber") || !regexp.MustCompile(`✗ physician.*\n(.*\n)?\s+✗ suspended by `+testBoard).MatchString(out) {
 		t.Fatalf("verify-clinician after suspension: exit %d:\n%s", code, out)
 	}
 	n.must("board", "credential", "status", physicianHash, "active")
-	if code, out, _ = n.capture("patient", "verify-clinician", n.ids["doctor"]); code != 0 || !strings.Contains(out, "verified physician and prescriber") {
+	waitFor(t, "the reinstatement on the patient's chain", 30*time.Second, func() bool {
+		code, out, _ = n.capture("patient", "verify-clinician", n.ids["doctor"])
+		return !strings.Contains(out, "suspended by")
+	})
+	if code != 0 || !strings.Contains(out, "verified physician and prescriber") {
 		t.Fatalf("verify-clinician after reinstatement: exit %d:\n%s", code, out)
 	}
 	if code, _, errs := n.capture("board", "credential", "status", physicianHash, "paused"); code != 2 || !strings.Contains(errs, "active, suspended or revoked") {

@@ -34,14 +34,13 @@ const (
 // Jurisdiction is where the demo's licences are valid.
 const Jurisdiction = "Demo State"
 
-// TrainingName is the demo clinician's training certificate, which ends
-// TrainingLeft after the set-up so that the staffing view has one to show.
+// TrainingName is the demo clinician's training certificate, a yearly
+// one that ends TrainingDaysLeft days after the set-up, so that the
+// staffing view has one to show.
 const (
-	TrainingName = "MRI safety"
-	TrainingLeft = 60 * day
+	TrainingName     = "MRI safety"
+	TrainingDaysLeft = 60
 )
-
-const day = 24 * time.Hour
 
 // authority is a demo licensing authority.
 type authority struct {
@@ -56,21 +55,26 @@ var authorities = []authority{
 }
 
 // credential is a credential the set-up issues; its validity runs from
-// `from` to `until` after the day of the set-up (a licence granted a year
-// ago, a training taken ten months ago).
+// `from` to `until`, counted from the day of the set-up (a three-year
+// licence granted a year ago, a yearly training taken ten months ago).
 type credential struct {
 	issuer, holder string // members
 	kind           string // a licence kind, or a training's name
 	licence        string
 	specialty      string
-	from, until    time.Duration
+	from, until    period
 }
 
+// period is a span of the calendar, for time.AddDate.
+type period struct{ years, days int }
+
+func (p period) from(t time.Time) time.Time { return t.AddDate(p.years, 0, p.days) }
+
 var credentials = []credential{
-	{"medical-board", "clinician", "physician", "DEMO-MD-1001", "General practice", -365 * day, 2 * 365 * day},
-	{"medical-board", "clinician", "prescriber", "DEMO-RX-1001", "", -365 * day, 2 * 365 * day},
-	{"medical-board", "clinician", TrainingName, "", "", -(365*day - TrainingLeft), TrainingLeft},
-	{"pharmacy-board", "pharmacist", "pharmacist", "DEMO-PH-2001", "Community pharmacy", -365 * day, 2 * 365 * day},
+	{"medical-board", "clinician", "physician", "DEMO-MD-1001", "General practice", period{years: -1}, period{years: 2}},
+	{"medical-board", "clinician", "prescriber", "DEMO-RX-1001", "", period{years: -1}, period{years: 2}},
+	{"medical-board", "clinician", TrainingName, "", "", period{years: -1, days: TrainingDaysLeft}, period{days: TrainingDaysLeft}},
+	{"pharmacy-board", "pharmacist", "pharmacist", "DEMO-PH-2001", "Community pharmacy", period{years: -1}, period{years: 2}},
 }
 
 // chainKind maps a credential's kind to the chain's as the wallet does:
@@ -414,7 +418,7 @@ func (n *Net) issueAll(ctx context.Context, aw *wallet.Wallet, cs []credential) 
 	}); err != nil {
 		return nil, fmt.Errorf("waiting for the admission: %w", err)
 	}
-	today := time.Now().UTC().Truncate(day)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
 	out := make([]wallet.HeldCredential, len(cs))
 	errs := make([]error, len(cs))
 	var wg sync.WaitGroup
@@ -423,7 +427,7 @@ func (n *Net) issueAll(ctx context.Context, aw *wallet.Wallet, cs []credential) 
 			out[i], errs[i] = aw.IssueCredential(ctx, wallet.CredentialRequest{
 				Subject: memberKey(c.holder), Kind: c.kind, LicenceNumber: c.licence,
 				Jurisdiction: Jurisdiction, Specialty: c.specialty,
-				ValidFrom: today.Add(c.from), ValidUntil: today.Add(c.until),
+				ValidFrom: c.from.from(today), ValidUntil: c.until.from(today),
 			})
 		})
 	}
@@ -432,20 +436,45 @@ func (n *Net) issueAll(ctx context.Context, aw *wallet.Wallet, cs []credential) 
 }
 
 // deliver hands doc, the document of credential h, to member's wallet
-// once its chain holds the anchor.
+// once its chain holds the anchor, and files it with the clinic that
+// registered member, as a clinic keeps its clinicians' documents when it
+// hires them (its staffing view then shows specialties and trainings'
+// names).
 func (n *Net) deliver(ctx context.Context, lend *lender, member string, h chain.Hash, doc []byte) error {
 	w, err := lend.wallet(ctx, member)
 	if err != nil || w == nil {
 		return err
 	}
+	if err := waitAnchored(ctx, w, h); err != nil {
+		return err
+	}
+	if _, err := w.AddCredential(ctx, doc); err != nil {
+		return err
+	}
+	for _, r := range registrations {
+		clinic := n.Clinics[r.clinic].Wallet
+		if r.member != member || clinic == nil {
+			continue
+		}
+		if err := waitAnchored(ctx, clinic, h); err != nil {
+			return err
+		}
+		if _, err := clinic.AddStaffCredential(ctx, doc); err != nil {
+			return fmt.Errorf("%s files it: %w", n.Clinics[r.clinic].Name, err)
+		}
+	}
+	return nil
+}
+
+// waitAnchored waits until w's chain holds credential h.
+func waitAnchored(ctx context.Context, w *wallet.Wallet, h chain.Hash) error {
 	if err := w.Ledger().WaitFor(ctx, func(ledger.Tip) bool {
 		_, err := w.Ledger().State().Credential(h)
 		return err == nil
 	}); err != nil {
 		return fmt.Errorf("waiting for the anchor: %w", err)
 	}
-	_, err = w.AddCredential(ctx, doc)
-	return err
+	return nil
 }
 
 // lender gives the set-up the wallets it needs: those the Net runs, and
