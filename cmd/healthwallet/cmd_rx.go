@@ -78,19 +78,19 @@ func runPrescribe(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer done()
-	done2, err := w.Prescribe(ctx, wallet.PrescriptionRequest{Patient: id, PrescriberName: *prescriber, Order: o})
-	if done2.Prescription == nil {
+	written, err := w.Prescribe(ctx, wallet.PrescriptionRequest{Patient: id, PrescriberName: *prescriber, Order: o})
+	if written.Prescription == nil {
 		return err
 	}
 	// Committed: whatever else failed, the prescription exists and must
 	// reach the patient.
-	if werr := writeHandover(env, done2.Text, *out, *qrFile); werr != nil {
+	if werr := writeHandover(env, written.Text, *out, *qrFile); werr != nil {
 		return errors.Join(err, werr)
 	}
-	p := done2.Prescription
+	p := written.Prescription
 	fmt.Fprintf(env.stderr, "Prescription committed on the ledger (block %d): %s, may be dispensed %s until %s.\n",
 		w.Ledger().Head().Number, medication(o), plural(int(p.Dispenses), "time", "times"), longTime(p.Expiry))
-	if done2.Delivered {
+	if written.Delivered {
 		fmt.Fprintln(env.stderr, "Delivered to the patient's records: their wallet shows it as a QR code.")
 	} else {
 		fmt.Fprintln(env.stderr, "Not delivered to the patient's records (no write grant covering medications): give the patient the file or the QR code.")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/wallet/keystore"
 )
 
@@ -196,5 +197,38 @@ func TestCLICredentials(t *testing.T) {
 	}
 	if code, out, errs = n.capture("patient", "verify-clinician", "--offline", n.ids["doctor"]); code != 0 || !strings.Contains(errs, "Judging from this wallet's copy") {
 		t.Fatalf("verify-clinician --offline: exit %d:\n%s\n%s", code, out, errs)
+	}
+}
+
+// Credential kinds and dates as an authority types them.
+func TestParseKindsAndDates(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want chain.CredentialKinds
+		ok   bool
+	}{
+		{"physician,nurse,prescriber", chain.KindsOf(chain.KindPhysician, chain.KindNurse, chain.KindPrescriber), true},
+		{" Pharmacist , training ", chain.KindsOf(chain.KindPharmacist, chain.KindTraining), true},
+		{"physician,surgeon", 0, false},
+		{"", 0, true},
+	} {
+		got, err := parseKinds(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("parseKinds(%q) = %v, %v", c.in, got, err)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2027-12-31", time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC), true},
+		{"2027-12-31T08:00:00+01:00", time.Date(2027, 12, 31, 7, 0, 0, 0, time.UTC), true},
+		{"31/12/2027", time.Time{}, false},
+	} {
+		got, err := parseDate("until", c.in)
+		if (err == nil) != c.ok || !got.Equal(c.want) {
+			t.Errorf("parseDate(%q) = %v, %v", c.in, got, err)
+		}
 	}
 }

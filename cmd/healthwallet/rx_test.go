@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,6 +63,19 @@ func TestCLIPrescriptions(t *testing.T) {
 		if arg == hwrx {
 			t.Logf("rx verify:\n%s", out)
 		}
+	}
+
+	// From standard input, as a scanner or another program hands it over.
+	var stdout, stderr syncBuffer
+	getenv := func(k string) string {
+		if k == "HEALTHWALLET_PASSPHRASE" {
+			return "cli access passphrase"
+		}
+		return ""
+	}
+	if code := run(context.Background(), []string{"--data-dir", n.dirs["pharmacy1"], "rx", "verify", "-"}, bytes.NewReader(text), &stdout, &stderr, getenv); code != 0 ||
+		!strings.HasPrefix(stdout.String(), "PASS") {
+		t.Fatalf("rx verify -: exit %d:\n%s%s", code, stdout.String(), stderr.String())
 	}
 
 	// The first dispense at pharmacy 1, the refill at pharmacy 2 (from the
@@ -147,5 +163,64 @@ func TestCLIPrescriptions(t *testing.T) {
 	code, out, errs = n.capture("pharmacy2", "rx", "verify", fresh)
 	if code != 0 || !strings.Contains(errs, "offline: no member node answered") || !regexp.MustCompile(`^PASS — may be dispensed \(2 of 2`).MatchString(out) {
 		t.Fatalf("rx verify offline: exit %d:\n%s\n%s", code, out, errs)
+	}
+}
+
+// Each refusal reads in the pharmacist's words, also wrapped.
+func TestReasonName(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{rx.ErrMalformed, "unreadable or malformed"},
+		{rx.ErrAltered, "content altered"},
+		{rx.ErrForged, "forged: the signer is not a prescriber"},
+		{rx.ErrPrescriberInvalid, "prescriber's licence not valid when it was written"},
+		{rx.ErrUnknown, "unknown to the ledger"},
+		{rx.ErrExpired, "expired"},
+		{fmt.Errorf("%w: dispensed 2 of 2 times", rx.ErrAlreadyDispensed), "already dispensed"},
+		{errors.New("state: disk on fire"), "state: disk on fire"},
+	} {
+		if got := reasonName(c.err); got != c.want {
+			t.Errorf("reasonName(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// A prescription is read from its text, a file of it, or a QR picture.
+func TestReadPrescription(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rx.Order{Medication: rx.Coding{System: rx.RxNorm, Code: "197361", Display: "amlodipine 5 MG Oral Tablet"},
+		Dosage: "1 tablet by mouth once daily", Quantity: 30, Unit: "tablet", Refills: 2, ValidUntil: time.Now().Add(30 * 24 * time.Hour)}
+	p, err := rx.Write(o, key, "Dr. Test", "hw1aed6nmhxr2bhgv5bd76sbpw2xn5nm3e7q56i75xxbi7xy2zfahcgtrtwaz7a", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := p.Encode()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rx"+rx.FileExt)
+	if err := os.WriteFile(file, []byte(text+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	png, err := readableQR(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	picture := filepath.Join(dir, "rx.png")
+	if err := os.WriteFile(picture, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := &cli{stdin: strings.NewReader(text)}
+	for _, arg := range []string{text, file, picture, "-"} {
+		got, err := env.readPrescription(arg)
+		if err != nil || strings.TrimSpace(got) != text {
+			t.Errorf("readPrescription(%.20q): %.20q, %v", arg, got, err)
+		}
+	}
+	if _, err := env.readPrescription(filepath.Join(dir, "missing.hwrx")); err == nil {
+		t.Error("a missing file read")
 	}
 }
