@@ -116,11 +116,16 @@ func dump(t testing.TB, st *State) string {
 		"emergency_accesses": "id", "emergency_releases": "access, holder",
 		"authority_votes": "authority, block, pos", "authority_events": "authority, block, pos", "credentials": "hash",
 		"credential_status": "hash, block, pos", "prescriptions": "commitment", "dispenses": "commitment, seq",
+		"organisations": "key", "organisation_revocations": "key", "batches": "gtin, lot", "shipments": "id",
+		"shipment_serials": "shipment, serial", "receipts": "shipment", "pack_dispenses": "gtin, lot, serial",
+		"recalls": "id", "recall_serials": "recall, serial",
 	}
 	var b strings.Builder
 	for _, name := range []string{"blocks", "accounts", "undo_accounts", "anchors", "grants", "requests", "clinicians", "meta",
 		"grant_capsules", "clinic_keys", "emergency_auths", "emergency_accesses", "emergency_releases",
-		"authority_votes", "authority_events", "credentials", "credential_status", "prescriptions", "dispenses"} {
+		"authority_votes", "authority_events", "credentials", "credential_status", "prescriptions", "dispenses",
+		"organisations", "organisation_revocations", "batches", "shipments", "shipment_serials", "receipts", "pack_dispenses",
+		"recalls", "recall_serials"} {
 		rows, err := st.db.Query(fmt.Sprintf("SELECT * FROM %s ORDER BY %s", name, tables[name]))
 		if err != nil {
 			t.Fatal(err)

@@ -236,6 +236,115 @@ CREATE TABLE dispenses (
 ) WITHOUT ROWID;
 CREATE INDEX dispenses_pharmacist ON dispenses(pharmacist, block, pos);
 CREATE INDEX dispenses_block ON dispenses(block);
+`, `
+-- The medicine supply chain (supply.go): organisations, batches, shipments
+-- and their receipts, pack dispenses, recalls. As for credentials, no row
+-- is ever updated (a revocation or a receipt is a row of its own), so a
+-- revert is a DELETE per table.
+CREATE TABLE organisations (
+	key       BLOB PRIMARY KEY,
+	role      INTEGER NOT NULL,
+	name      TEXT NOT NULL,
+	gln       TEXT NOT NULL, -- '' when none
+	registrar BLOB NOT NULL,
+	block     INTEGER NOT NULL REFERENCES blocks(number),
+	pos       INTEGER NOT NULL,
+	time      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX organisations_gln ON organisations(gln) WHERE gln != '';
+CREATE INDEX organisations_block ON organisations(block);
+CREATE TABLE organisation_revocations (
+	key     BLOB PRIMARY KEY,
+	revoker BLOB NOT NULL,
+	block   INTEGER NOT NULL REFERENCES blocks(number),
+	pos     INTEGER NOT NULL,
+	time    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX organisation_revocations_block ON organisation_revocations(block);
+CREATE TABLE batches (
+	gtin         TEXT NOT NULL,
+	lot          TEXT NOT NULL,
+	expiry       TEXT NOT NULL,
+	count        INTEGER NOT NULL,
+	serials      BLOB NOT NULL, -- Merkle root
+	list         BLOB NOT NULL, -- CID
+	manufacturer BLOB NOT NULL,
+	tx           BLOB NOT NULL,
+	block        INTEGER NOT NULL REFERENCES blocks(number),
+	pos          INTEGER NOT NULL,
+	time         INTEGER NOT NULL,
+	PRIMARY KEY (gtin, lot)
+) WITHOUT ROWID;
+CREATE INDEX batches_manufacturer ON batches(manufacturer, block, pos);
+CREATE INDEX batches_block ON batches(block);
+CREATE TABLE shipments (
+	id        BLOB PRIMARY KEY, -- tx hash
+	gtin      TEXT NOT NULL,
+	lot       TEXT NOT NULL,
+	sender    BLOB NOT NULL,
+	recipient BLOB NOT NULL,
+	whole     INTEGER NOT NULL, -- 1: the whole batch; 0: the serials in shipment_serials
+	block     INTEGER NOT NULL REFERENCES blocks(number),
+	pos       INTEGER NOT NULL,
+	time      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX shipments_batch ON shipments(gtin, lot, whole, sender);
+CREATE INDEX shipments_recipient ON shipments(recipient, block, pos);
+CREATE INDEX shipments_block ON shipments(block);
+CREATE TABLE shipment_serials (
+	shipment BLOB NOT NULL,
+	gtin     TEXT NOT NULL,
+	lot      TEXT NOT NULL,
+	serial   TEXT NOT NULL,
+	block    INTEGER NOT NULL REFERENCES blocks(number),
+	PRIMARY KEY (shipment, serial)
+) WITHOUT ROWID;
+CREATE INDEX shipment_serials_pack ON shipment_serials(gtin, lot, serial);
+CREATE INDEX shipment_serials_block ON shipment_serials(block);
+CREATE TABLE receipts (
+	shipment BLOB PRIMARY KEY,
+	tx       BLOB NOT NULL,
+	block    INTEGER NOT NULL REFERENCES blocks(number),
+	pos      INTEGER NOT NULL,
+	time     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX receipts_block ON receipts(block);
+CREATE TABLE pack_dispenses (
+	gtin     TEXT NOT NULL,
+	lot      TEXT NOT NULL,
+	serial   TEXT NOT NULL,
+	pharmacy BLOB NOT NULL,
+	tx       BLOB NOT NULL,
+	block    INTEGER NOT NULL REFERENCES blocks(number),
+	pos      INTEGER NOT NULL,
+	time     INTEGER NOT NULL,
+	PRIMARY KEY (gtin, lot, serial)
+) WITHOUT ROWID;
+CREATE INDEX pack_dispenses_pharmacy ON pack_dispenses(pharmacy, block, pos);
+CREATE INDEX pack_dispenses_block ON pack_dispenses(block);
+CREATE TABLE recalls (
+	id     BLOB PRIMARY KEY, -- tx hash
+	gtin   TEXT NOT NULL,
+	lot    TEXT NOT NULL,
+	whole  INTEGER NOT NULL, -- 1: the whole batch; 0: the serials in recall_serials
+	action INTEGER NOT NULL,
+	signer BLOB NOT NULL,
+	block  INTEGER NOT NULL REFERENCES blocks(number),
+	pos    INTEGER NOT NULL,
+	time   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX recalls_batch ON recalls(gtin, lot, whole, block, pos);
+CREATE INDEX recalls_block ON recalls(block, pos);
+CREATE TABLE recall_serials (
+	recall BLOB NOT NULL,
+	gtin   TEXT NOT NULL,
+	lot    TEXT NOT NULL,
+	serial TEXT NOT NULL,
+	block  INTEGER NOT NULL REFERENCES blocks(number),
+	PRIMARY KEY (recall, serial)
+) WITHOUT ROWID;
+CREATE INDEX recall_serials_pack ON recall_serials(gtin, lot, serial);
+CREATE INDEX recall_serials_block ON recall_serials(block);
 `}
 
 // State is an open state database. Its methods are safe for concurrent use;
