@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -513,5 +514,64 @@ func TestRevertSupply(t *testing.T) {
 	}
 	if dump(t, w.st) == full || dump(t, w.st) != start {
 		t.Fatal("not back to the start")
+	}
+}
+
+// BenchmarkPackVerdict is the chain-state half of a pharmacist's scan: the
+// batch, the pack's holder, recall, quarantine and dispense, from a batch
+// that went through a wholesaler to pharmacies in shipments of
+// MaxShipmentSerials.
+func BenchmarkPackVerdict(b *testing.B) {
+	w := newSupplyWorld(b)
+	w.move("maker", "wholesaler", gtinA, "L1")
+	var last []string
+	for s := range 10 {
+		serials := make([]string, chain.MaxShipmentSerials)
+		for i := range serials {
+			serials[i] = fmt.Sprintf("%02d%06d", s, i)
+		}
+		to := []string{"pharmacy", "pharmacy-2"}[s%2]
+		w.move("wholesaler", to, gtinA, "L1", serials...)
+		last = serials
+	}
+	w.one("maker", recall(gtinA, "L1", chain.ActionRecall, last[7]))
+	w.one("pharmacy-2", dispense(gtinA, "L1", last[8]))
+	serial := last[9]
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := w.st.Batch(gtinA, "L1"); err != nil {
+			b.Fatal(err)
+		}
+		if k, err := w.st.PackHolder(gtinA, "L1", serial); err != nil || k != testPub("pharmacy-2") {
+			b.Fatal(k, err)
+		}
+		if ok, _, err := w.st.PackRecalled(gtinA, "L1", serial); err != nil || ok {
+			b.Fatal(ok, err)
+		}
+		if ok, _, err := w.st.PackQuarantined(gtinA, "L1", serial); err != nil || ok {
+			b.Fatal(ok, err)
+		}
+		if _, ok, err := w.st.PackDispensed(gtinA, "L1", serial); err != nil || ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkShipment400 applies blocks of a largest partial shipment and its
+// receipt: 400 custody checks and 400 rows.
+func BenchmarkShipment400(b *testing.B) {
+	w := newSupplyWorld(b)
+	w.move("maker", "wholesaler", gtinA, "L1")
+	n := 0
+	for b.Loop() {
+		serials := make([]string, chain.MaxShipmentSerials)
+		for i := range serials {
+			serials[i] = fmt.Sprintf("%04d%06d", n, i)
+		}
+		n++
+		ship := w.sign("wholesaler", chain.Shipment{GTIN: gtinA, Lot: "L1", To: testPub("pharmacy"), Serials: serials})
+		if _, err := w.apply(ship, w.sign("pharmacy", chain.Receipt{Shipment: ship.Hash()})); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
