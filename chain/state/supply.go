@@ -237,7 +237,6 @@ type Batch struct {
 	Tx           chain.Hash // the BatchCommission
 	Block        uint64     // commissioned in
 	Time         uint64     // that block's time
-	pos          int64
 
 	Recalled      bool // the whole batch, by a Recall (final)
 	RecalledBlock uint64
@@ -258,8 +257,8 @@ func scanBatches(q querier, query string, args ...any) ([]Batch, error) {
 	for rows.Next() {
 		var b Batch
 		var serials, list, manufacturer, id []byte
-		var count, blk, tm int64
-		if err := rows.Scan(&b.GTIN, &b.Lot, &b.Expiry, &count, &serials, &list, &manufacturer, &id, &blk, &b.pos, &tm); err != nil {
+		var count, blk, pos, tm int64
+		if err := rows.Scan(&b.GTIN, &b.Lot, &b.Expiry, &count, &serials, &list, &manufacturer, &id, &blk, &pos, &tm); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -377,14 +376,15 @@ func (commissionHandler) Revert(st *Tx, number uint64) error {
 
 // latestWhole returns who holds batch b by whole-batch shipments: the
 // recipient of the latest received one, or the manufacturer, and from
-// when.
+// when (for the manufacturer, before any receipt: every shipment of the
+// batch comes after its commission).
 func latestWhole(q querier, b Batch) (chain.PublicKey, position, error) {
 	var recipient []byte
 	var p position
 	switch err := q.QueryRow(`SELECT s.recipient, r.block, r.pos FROM shipments s JOIN receipts r ON r.shipment = s.id
 		WHERE s.gtin = ? AND s.lot = ? AND s.whole = 1 ORDER BY r.block DESC, r.pos DESC LIMIT 1`, b.GTIN, b.Lot).Scan(&recipient, &p.block, &p.pos); {
 	case errors.Is(err, sql.ErrNoRows):
-		return b.Manufacturer, position{int64(b.Block), b.pos}, nil
+		return b.Manufacturer, position{-1, -1}, nil
 	case err != nil:
 		return chain.PublicKey{}, position{}, err
 	}
