@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -461,7 +462,7 @@ func credentialRow(c wallet.CredentialVerdict, holder string, buttons ...fyne.Ca
 	if d := credentialDetails(c); d != "" {
 		lines = append(lines, d)
 	}
-	body := container.NewVBox(title, wrapped(strings.Join(lines, "\n")))
+	body := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), title, wrapped(strings.Join(lines, "\n")))
 	var right fyne.CanvasObject
 	if len(buttons) > 0 {
 		right = container.NewVBox(buttons...)

@@ -172,23 +172,34 @@ func (v *pharmacyView) show(text string, verdict rx.Verdict, dispensed bool) {
 		for _, r := range verdict.Reasons {
 			l := wrapped(rxReasonWords(r))
 			l.TextStyle.Bold = true
-			parts = append(parts, failLine(l.Text))
+			parts = append(parts, container.NewBorder(nil, nil,
+				widget.NewIcon(theme.NewErrorThemedResource(theme.CancelIcon())), nil, l))
 		}
 	}
+	checks := widget.NewCard("Every check", "", checksPart(verdict.Checks))
 	if verdict.Prescription != nil {
-		parts = append(parts, widget.NewCard("The prescription", "", prescriptionForm(verdict)))
+		// Side by side: what to hand over, and why it may (not) be.
+		parts = append(parts, container.NewGridWithColumns(2, widget.NewCard("The prescription", "", prescriptionForm(verdict)), checks))
+	} else {
+		parts = append(parts, checks)
 	}
-	parts = append(parts, widget.NewCard("Every check", "", checksPart(verdict.Checks)))
 	v.result.Objects = parts
 	v.result.Refresh()
 	v.scroll.Refresh()
 }
 
+// Banner colours: dark enough for white text to read on them (contrast
+// above 4.5:1), in the light theme and the dark one alike.
+var (
+	passColour = color.NRGBA{R: 0x1b, G: 0x6e, B: 0x32, A: 0xff}
+	failColour = color.NRGBA{R: 0xb0, G: 0x1c, B: 0x1c, A: 0xff}
+)
+
 // banner is the verdict at a glance, large, on green or red.
 func banner(ok bool, title, line string) fyne.CanvasObject {
-	bg := theme.Color(theme.ColorNameError)
+	bg := failColour
 	if ok {
-		bg = theme.Color(theme.ColorNameSuccess)
+		bg = passColour
 	}
 	rect := canvas.NewRectangle(bg)
 	rect.CornerRadius = theme.Padding() * 2
@@ -232,8 +243,9 @@ func checksPart(checks []rx.Check) fyne.CanvasObject {
 			icon = widget.NewIcon(theme.NewErrorThemedResource(theme.CancelIcon()))
 		}
 		name := widget.NewLabelWithStyle(c.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		rows = append(rows, container.NewBorder(nil, nil, container.NewVBox(icon), nil,
-			container.NewVBox(name, wrapped(capitalized(c.Detail)))))
+		// The name and what was found read as one item.
+		item := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, wrapped(capitalized(c.Detail)))
+		rows = append(rows, container.NewBorder(nil, nil, container.NewVBox(icon), nil, item))
 	}
 	return container.NewVBox(rows...)
 }

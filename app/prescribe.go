@@ -127,7 +127,7 @@ func (u *UI) prescribeScreen() fyne.CanvasObject {
 	v.dosage = widget.NewEntry()
 	v.dosage.SetPlaceHolder("such as 1 tablet by mouth once daily")
 	v.quantity = widget.NewEntry()
-	v.quantity.SetPlaceHolder("30")
+	v.quantity.SetPlaceHolder("how many each time, such as 30")
 	v.unit = widget.NewEntry()
 	v.unit.SetPlaceHolder("tablet, mL…")
 	var refills []string

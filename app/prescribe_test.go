@@ -62,7 +62,7 @@ func TestPrescribeScreen(t *testing.T) {
 	typeInto(entryWithPlaceholder(t, win, "as printed on the prescription"), "Dr. Test")
 	typeInto(entryWithPlaceholder(t, win, "such as amlodipine"), "amlodipine 5 MG Oral Tablet")
 	typeInto(entryWithPlaceholder(t, win, "such as 1 tablet"), "1 tablet by mouth once daily")
-	typeInto(entryWithPlaceholder(t, win, "30"), "30")
+	typeInto(entryWithPlaceholder(t, win, "how many"), "30")
 	typeInto(entryWithPlaceholder(t, win, "tablet, mL"), "tablet")
 	tap(t, win, "Sign and record")
 	waitFor(t, "the missing code", func() bool { return labelContaining(win, "Medication code is empty.") })

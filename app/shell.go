@@ -56,7 +56,7 @@ func (u *UI) sections(v chainView) []section {
 		s = append(s, section{"Pharmacy", theme.ConfirmIcon(), u.pharmacyScreen})
 	}
 	if r.Clinician != nil || r.Licences != 0 || r.Authority != nil || r.Signer || u.clinicTools() {
-		s = append(s, section{"Credentials", theme.AccountIcon(), u.credentialsScreen})
+		s = append(s, section{"Credentials", theme.FileTextIcon(), u.credentialsScreen})
 	}
 	if r.Signer || u.clinicTools() {
 		s = append(s, section{"Clinic", theme.ComputerIcon(), u.clinicScreen})

@@ -10,6 +10,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/healthwallet/healthwallet/wallet"
@@ -157,7 +159,8 @@ func countList(title string, counts map[string]int, none string) fyne.CanvasObje
 	if len(lines) > 0 {
 		body = strings.Join(lines, "\n")
 	}
-	return container.NewVBox(widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), wrapped(body))
+	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()),
+		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), wrapped(body))
 }
 
 // memberWords names a clinician: "Physician hw1qxy…k2f9".

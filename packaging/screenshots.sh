@@ -142,18 +142,86 @@ done
 
 # The demo through a clinic's and the clinician's eyes: the consortium runs
 # but for that member, whose wallet the app shows. Their sections depend on
-# roles the session learns after unlocking, so they are clicked (the fifth
-# tab) rather than named with --show.
+# roles the session learns after unlocking, so they are clicked (by their
+# place in the navigation, one tab every 57 px) rather than named with
+# --show.
+tab() { click 37 $((35 + 57 * $1)); sleep 2; } # 0 is Records
+
+# A clinic: Records, Sharing, Activity, My ID, Credentials, Clinic,
+# Staffing, Settings.
 launch demo --demo-dir "$demo" --as clinic-1
-click 37 262
-sleep 2
+tab 5
 shot clinic
 stop_app
 
 launch demo --demo-dir "$demo" --as clinician
-click 37 262
-sleep 2
+tab 4 # Patients
 click 750 115 # the patient who shares: their records
 sleep 5
 shot patients
+stop_app
+
+# Verified clinicians and e-prescriptions. The demo's licensing authorities
+# issued the clinician a physician, a prescriber and a training credential
+# and the pharmacist a pharmacist's licence when the consortium first ran;
+# the IDs typed below are read from the wallets (demo passphrases are
+# public).
+patient_id=$(HEALTHWALLET_PASSPHRASE="demo wallet passphrase" "$bin" id --data-dir "$demo")
+clinician_id=$(HEALTHWALLET_PASSPHRASE="demo consortium passphrase" "$bin" id --data-dir "$demo-consortium/clinician")
+
+# type_at X Y TEXT types into the field at (X, Y).
+type_at() { click "$1" "$2"; xdotool type --delay 2 "$3"; sleep 0.3; }
+
+# The clinician: Records, Sharing, Activity, My ID, Patients, Prescribe,
+# Credentials, Settings. The prescription written is saved (the file
+# dialog opens in $HOME) for the pharmacist.
+launch demo --demo-dir "$demo" --as clinician
+tab 6
+shot credentials
+tab 5
+type_at 650 138 "$patient_id"
+type_at 650 177 "Dr. Ada Demo"
+type_at 650 255 197361
+type_at 650 294 "amlodipine 5 MG Oral Tablet"
+type_at 650 333 "1 tablet by mouth once daily"
+type_at 428 372 30
+type_at 870 372 tablet
+click 176 529 # Sign and record
+sleep 8       # a block or two seals the commitment
+shot prescribe
+click 157 646 # Save file…
+sleep 2
+click 768 526 # the dialog's Save
+sleep 1
+stop_app
+rx=$(ls "$HOME"/prescription-*.hwrx 2>/dev/null | head -1)
+[[ -s $rx ]] || { echo "screenshots: the prescription was not saved in $HOME" >&2; exit 1; }
+
+# The pharmacist: Records, Sharing, Activity, My ID, Patients, Pharmacy,
+# Credentials, Settings. The prescription passes, is dispensed, and is
+# refused when checked again.
+launch demo --demo-dir "$demo" --as pharmacist
+tab 5
+type_at 600 115 "$(cat "$rx")"
+click 1048 176 # Check
+sleep 2
+shot pharmacy-pass
+click 147 367 # Dispense
+sleep 1
+click 603 425 # the dialog's Dispense
+sleep 8
+click 1048 176 # Check again
+sleep 2
+shot pharmacy-fail
+stop_app
+
+# The clinic again: its staffing view, and a candidate checked by ID.
+launch demo --demo-dir "$demo" --as clinic-1
+tab 6
+shot staffing
+tab 4
+type_at 550 99 "$clinician_id"
+click 1048 99 # Check
+sleep 2
+shot candidate
 stop_app
