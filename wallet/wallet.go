@@ -105,6 +105,7 @@ type Wallet struct {
 	chain    *membership // nil: not on a chain
 	inboxMu  sync.Mutex  // read-modify-write of the inbox file
 	creds    credentialStore
+	lists    serialLists
 }
 
 // Create makes a new wallet in dir with a fresh 24-word recovery phrase, which

@@ -363,7 +363,8 @@ type Reference struct {
 }
 
 // References lists the content IDs the transactions of blocks from..to
-// point at,
+// point at (records, key capsules, emergency summaries and shares, batches'
+// serial lists),
 // in chain order: what a clinic node pins so records stay available while
 // their owners are offline.
 func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, error) {
@@ -379,6 +380,8 @@ func (s *State) References(ctx context.Context, from, to uint64) ([]Reference, e
 		SELECT block, pos, shares, 1 FROM emergency_auths WHERE block BETWEEN ?1 AND ?2
 		UNION ALL
 		SELECT block, pos, share, 1 FROM emergency_releases WHERE block BETWEEN ?1 AND ?2
+		UNION ALL
+		SELECT block, pos, list, 0 FROM batches WHERE block BETWEEN ?1 AND ?2
 		ORDER BY 1, 2`, sq(from), sq(to))
 	if err != nil {
 		return nil, fmt.Errorf("state: references %d-%d: %w", from, to, err)

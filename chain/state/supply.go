@@ -324,6 +324,12 @@ func (s *State) BatchesOf(manufacturer chain.PublicKey) ([]Batch, error) {
 	return scanBatches(s.db, `SELECT `+batchCols+` FROM batches WHERE manufacturer = ? ORDER BY block, pos`, manufacturer[:])
 }
 
+// BatchesByGTIN returns the batches of one product, oldest first: what a
+// scan of a pack whose lot is not on the ledger compares against.
+func (s *State) BatchesByGTIN(gtin string) ([]Batch, error) {
+	return scanBatches(s.db, `SELECT `+batchCols+` FROM batches WHERE gtin = ? ORDER BY block, pos`, gtin)
+}
+
 type commissionHandler struct{}
 
 func (commissionHandler) Check(st *Tx, tx *chain.Tx, blk BlockContext) error {
