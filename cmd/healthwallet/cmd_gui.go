@@ -306,6 +306,11 @@ func waitForDemoRequest(ctx context.Context, env *cli, net *demonet.Net, w *wall
 	if err := w.Ledger().WaitFor(ctx, waiting); err != nil {
 		return fmt.Errorf("waiting for the demo clinician's request: %w", err)
 	}
+	// The request shows the clinician's licences: wait until the boards'
+	// credentials reached their holders, as the demo promises them.
+	if err := net.Licensed(ctx); err != nil {
+		return fmt.Errorf("the demo boards' credentials: %w", err)
+	}
 	fmt.Fprintf(env.stderr, "%s's access request waits in the Sharing inbox\n", demonet.ClinicianName)
 	return nil
 }
