@@ -63,6 +63,9 @@ var goals = []goal{
 	{"memory: the process's own resident memory when idle (RssAnon: without mapped libraries)", "cmd/healthwallet", "BenchmarkStartup10000", "", "MB-idle-anon", "measured", ""},
 	{"credentials: a clinician's verification from local chain state (3,000 clinicians, 9,000 credentials, every credential judged)", "wallet", "BenchmarkVerifyClinician", "", "verifications/s", "measured", ""},
 	{"prescriptions: a pharmacist's verdict from local chain state (decode, signature, licence at writing time, commitment, dispenses)", "wallet/rx", "BenchmarkVerify", "", "ms/verdict", "< 50 ms", ""},
+	{"packs: a pharmacy's scan verdict from local chain state (100,000-pack batch, serial list cached; parse, Merkle proof, custody, recalls, dispenses)", "wallet", "BenchmarkVerifyPack", "", "ms/verdict", "< 20 ms", ""},
+	{"packs: scan verifications per second", "wallet", "BenchmarkVerifyPack", "", "verifications/s", "measured", ""},
+	{"packs: commissioning a 100,000-pack batch (signed serial list, Merkle root, IPFS add and pin, transaction submitted)", "wallet", "BenchmarkCommissionBatch100k", "", "s/commission", "< 2 s", ""},
 	{"access: patient's approval to the clinician holding 100 decrypted records (5 MB; loopback, 2 s block period, approval just after a block, records via a clinic node's pins)", "wallet", "BenchmarkApprovalToRead", "", "s/approval-to-read", "< period + 1 s (3 s)", ""},
 }
 
