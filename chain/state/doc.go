@@ -6,8 +6,12 @@
 // It owns:
 //
 //   - the state tables: account nonces, record anchors, consent grants,
-//     access requests and decisions, registered clinicians, and clique
-//     signer snapshots by block hash;
+//     access requests and decisions, registered clinicians, emergency
+//     authorizations, accesses and releases, licensing authorities and
+//     their votes, clinicians' credentials and status changes
+//     (credentials.go), prescriptions and their dispenses
+//     (prescriptions.go), supply-chain organisations, batches, shipments,
+//     receipts, pack dispenses and recalls (supply.go);
 //   - the transaction rules against that state: a Handler per chain.TxType
 //     (Register), so a new transaction type is a new handler. ApplyBlock
 //     checks the sender's nonce for every transaction, then the type's
@@ -53,6 +57,26 @@
 //     only while that clinic is still a signer (a clinic voted out can
 //     no longer act; its clinicians stay registered until the consortium
 //     adds a rule for that).
+//
+//   - AuthorityVote: only a signer; each signer's newest vote on an
+//     authority since its last admission or removal counts, and more than
+//     half of the signers in force agreeing carries it.
+//     CredentialAnchor: only an admitted authority whose kinds include the
+//     credential's, once per document hash. CredentialStatusChange: only
+//     the issuer while admitted; revoked is final. A credential is valid at
+//     time t when anchored by then, within its dates, active at t (status
+//     history by block time) and its issuer admitted at t;
+//   - PrescriptionCommit: only a key with a valid prescriber credential at
+//     the block's time. Dispense: only a valid pharmacist; the sequence
+//     number must be the next one and within the dispenses allowed, and
+//     the prescription unexpired, so each dispense counts once network-wide.
+//     EmergencyAccess additionally needs a valid physician or nurse
+//     credential once an admitted authority issues them;
+//   - supply chain (supply.go): organisations registered by a signer or an
+//     admitted authority; a GTIN belongs to the first manufacturer that
+//     commissions it; custody moves on the recipient's Receipt of a
+//     Shipment from the holder; a pack is dispensed once, by the pharmacy
+//     holding it, unless recalled or quarantined.
 //
 // SQLite integers are signed: times and durations above math.MaxInt64 are
 // stored as math.MaxInt64 (an expiry of math.MaxUint64 means "never").
