@@ -42,15 +42,20 @@
 //
 //   - every transaction's nonce must be its sender's next nonce
 //     (ErrBadNonce); it advances by one;
+//
 //   - a ConsentGrant's sender is the patient; the grantee must differ from
 //     it and the grant must not already be expired at the block's time;
+//
 //   - a RecordAnchor's sender is its patient, or holds a grant from that
 //     patient with the write action, active at the block's time, not
 //     revoked, whose scope covers the record's ID or category;
+//
 //   - an AccessRequest's sender must be a registered, unrevoked clinician
 //     and not the patient it names; an AccessDecision only by the patient
 //     the request names, once;
+//
 //   - a ConsentRevoke only by the grant's patient (its granter), once;
+//
 //   - ClinicianRegister: the sender must be a current block signer; a key
 //     registers once (a revoked key stays revoked: the clinician uses a new
 //     key). ClinicianRevoke: only the clinic that registered the key, and
@@ -66,12 +71,14 @@
 //     the issuer while admitted; revoked is final. A credential is valid at
 //     time t when anchored by then, within its dates, active at t (status
 //     history by block time) and its issuer admitted at t;
+//
 //   - PrescriptionCommit: only a key with a valid prescriber credential at
 //     the block's time. Dispense: only a valid pharmacist; the sequence
 //     number must be the next one and within the dispenses allowed, and
 //     the prescription unexpired, so each dispense counts once network-wide.
 //     EmergencyAccess additionally needs a valid physician or nurse
 //     credential once an admitted authority issues them;
+//
 //   - supply chain (supply.go): organisations registered by a signer or an
 //     admitted authority; a GTIN belongs to the first manufacturer that
 //     commissions it; custody moves on the recipient's Receipt of a
