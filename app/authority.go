@@ -60,7 +60,7 @@ func (a *authorityView) parts() []fyne.CanvasObject {
 	a.issued = container.NewVBox(widget.NewLabel("Reading the ledger…"))
 	return []fyne.CanvasObject{
 		widget.NewCard("Issue a credential", "", container.NewVBox(wrapped(intro), a.form())),
-		widget.NewCard("Credentials you issued", "Newest first. A suspension can be lifted; a revocation is final. Every node knows at once.", a.issued),
+		aboutCard("Credentials you issued", "Newest first. A suspension can be lifted; a revocation is final. Every node knows at once.", a.issued),
 	}
 }
 
@@ -332,7 +332,7 @@ func (vv *votingView) part() fyne.CanvasObject {
 	vv.kinds.Horizontal = true
 	admit := widget.NewButtonWithIcon("Vote to admit", theme.ContentAddIcon(), vv.admit)
 	admit.Importance = widget.HighImportance
-	return widget.NewCard("Licensing authorities",
+	return aboutCard("Licensing authorities",
 		"The clinics that seal the chain admit the authorities whose credentials count, and remove them, by majority vote.",
 		container.NewVBox(
 			vv.list,

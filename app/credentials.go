@@ -74,7 +74,7 @@ func (u *UI) credentialsScreen() fyne.CanvasObject {
 	// A clinic's or an authority's own wallet holds no licence of its own,
 	// as a rule; a clinician's, or anyone who holds one, does.
 	if r.Clinician != nil || r.Licences != 0 || !(clinic || r.Authority != nil) {
-		parts = append(parts, widget.NewCard("Your credentials",
+		parts = append(parts, aboutCard("Your credentials",
 			"Licences and training certificates a licensing authority issued to you. Anyone on the network checks them against the ledger, without asking anyone.",
 			v.ownPart()))
 	}
@@ -83,7 +83,7 @@ func (u *UI) credentialsScreen() fyne.CanvasObject {
 		parts = append(parts, v.auth.parts()...)
 	}
 	if clinic {
-		parts = append(parts, widget.NewCard("Check a candidate",
+		parts = append(parts, aboutCard("Check a candidate",
 			"When hiring or promoting: what the ledger says of a clinician's licences and trainings. Nothing here touches patient data.",
 			v.candidatePart(r.Signer)))
 	}
@@ -368,6 +368,12 @@ func heldKey(held []wallet.HeldCredential) string {
 }
 
 // --- words and rows shared by the credential screens ---
+
+// aboutCard is a card whose explanation wraps: a card's subtitle does not,
+// and a long one would widen the window past 1024 pixels.
+func aboutCard(title, about string, body fyne.CanvasObject) *widget.Card {
+	return widget.NewCard(title, "", container.NewVBox(wrapped(about), body))
+}
 
 // kindWords names a kind of credential.
 func kindWords(k chain.CredentialKind) string {

@@ -74,7 +74,7 @@ func (u *UI) pharmacyScreen() fyne.CanvasObject {
 	check.Importance = widget.HighImportance
 	v.status = wrapped("")
 	v.result = container.NewVBox()
-	input := widget.NewCard("Check a prescription",
+	input := aboutCard("Check a prescription",
 		"Paste the text, open the "+rx.FileExt+" file the patient gave you, or read the QR code from a picture. It is checked against this wallet's copy of the ledger.",
 		container.NewVBox(v.text, container.NewHBox(openFile, readQR, layout.NewSpacer(), check), v.status))
 	v.scroll = container.NewVScroll(container.NewVBox(input, v.result))

@@ -156,7 +156,7 @@ func (u *UI) prescribeScreen() fyne.CanvasObject {
 		widget.NewFormItem("Note", v.note),
 	)
 	v.result = container.NewVBox()
-	write := widget.NewCard("Write a prescription",
+	write := aboutCard("Write a prescription",
 		"Signed with your key. The ledger holds only a salted hash of it and how often it may be dispensed: no medication and no patient.",
 		container.NewVBox(v.licence, form, container.NewHBox(v.write), v.problem))
 	v.scroll = container.NewVScroll(container.NewVBox(write, v.result))

@@ -55,7 +55,7 @@ func (u *UI) staffingScreen() fyne.CanvasObject {
 	v.later = container.NewVBox()
 	v.members = container.NewVBox()
 	v.scroll = container.NewVScroll(container.NewVBox(
-		widget.NewCard("Your clinicians", "From their credentials on the ledger and the documents filed under Credentials; never from patient records.",
+		aboutCard("Your clinicians", "From their credentials on the ledger and the documents filed under Credentials; never from patient records.",
 			container.NewVBox(v.summary, v.byKind)),
 		widget.NewCard("Ending in the next 30 days", "", v.soon),
 		widget.NewCard("Ending in 31 to 90 days", "", v.later),

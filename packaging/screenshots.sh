@@ -179,14 +179,14 @@ launch demo --demo-dir "$demo" --as clinician
 tab 6
 shot credentials
 tab 5
-type_at 650 138 "$patient_id"
-type_at 650 177 "Dr. Ada Demo"
-type_at 650 255 197361
-type_at 650 294 "amlodipine 5 MG Oral Tablet"
-type_at 650 333 "1 tablet by mouth once daily"
-type_at 428 372 30
-type_at 870 372 tablet
-click 176 529 # Sign and record
+type_at 650 154 "$patient_id"
+type_at 650 193 "Dr. Ada Demo"
+type_at 650 271 197361
+type_at 650 310 "amlodipine 5 MG Oral Tablet"
+type_at 650 349 "1 tablet by mouth once daily"
+type_at 428 388 30
+type_at 870 388 tablet
+click 176 545 # Sign and record
 sleep 8       # a block or two seals the commitment
 shot prescribe
 click 157 646 # Save file…
@@ -202,15 +202,15 @@ rx=$(ls "$HOME"/prescription-*.hwrx 2>/dev/null | head -1)
 # refused when checked again.
 launch demo --demo-dir "$demo" --as pharmacist
 tab 5
-type_at 600 115 "$(cat "$rx")"
-click 1048 176 # Check
+type_at 600 131 "$(cat "$rx")"
+click 1048 192 # Check
 sleep 2
 shot pharmacy-pass
-click 147 367 # Dispense
+click 147 383 # Dispense
 sleep 1
 click 603 425 # the dialog's Dispense
 sleep 8
-click 1048 176 # Check again
+click 1048 192 # Check again
 sleep 2
 shot pharmacy-fail
 stop_app
@@ -220,8 +220,8 @@ launch demo --demo-dir "$demo" --as clinic-1
 tab 6
 shot staffing
 tab 4
-type_at 550 99 "$clinician_id"
-click 1048 99 # Check
+type_at 550 115 "$clinician_id"
+click 1048 115 # Check
 sleep 2
 shot candidate
 stop_app
