@@ -123,7 +123,7 @@ stop_app
 # The request in the inbox, the patient's answer, and the grant it made.
 launch demo --demo-dir "$demo" --show Sharing
 shot sharing
-click 152 236 # Approve…
+click 152 275 # Approve… (below the sender's licence verdict)
 sleep 2
 shot approve
 click 595 500 # Share
