@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -138,13 +139,13 @@ func (a *authorityView) request() (wallet.CredentialRequest, error) {
 	var r wallet.CredentialRequest
 	key, err := wallet.ParseClinicianKey(a.subject.Text)
 	if err != nil {
-		return r, fmt.Errorf("Give the clinician's Health Wallet ID: it is on their wallet's My ID screen.")
+		return r, errors.New("Give the clinician's Health Wallet ID: it is on their wallet's My ID screen.")
 	}
 	r.Subject = key
 	if a.kind.Selected == trainingChoice {
 		r.Kind = strings.TrimSpace(a.training.Text)
 		if r.Kind == "" {
-			return r, fmt.Errorf("Name the training, such as MRI safety.")
+			return r, errors.New("Name the training, such as MRI safety.")
 		}
 		if k, err := chain.ParseCredentialKind(strings.ToLower(r.Kind)); err == nil && k != chain.KindTraining {
 			return r, fmt.Errorf("%q is a licence, not a training: choose it under Credential.", r.Kind)
@@ -156,7 +157,7 @@ func (a *authorityView) request() (wallet.CredentialRequest, error) {
 			}
 		}
 		if strings.TrimSpace(a.number.Text) == "" {
-			return r, fmt.Errorf("A licence needs its number.")
+			return r, errors.New("A licence needs its number.")
 		}
 	}
 	r.LicenceNumber = strings.TrimSpace(a.number.Text)
@@ -172,10 +173,10 @@ func (a *authorityView) request() (wallet.CredentialRequest, error) {
 	// Valid through the last day named.
 	r.ValidUntil = until.AddDate(0, 0, 1).Add(-time.Second)
 	if !r.ValidUntil.After(r.ValidFrom) {
-		return r, fmt.Errorf("The credential must end after it starts.")
+		return r, errors.New("The credential must end after it starts.")
 	}
 	if !r.ValidUntil.After(time.Now()) {
-		return r, fmt.Errorf("That credential would have ended already: choose a later Valid until.")
+		return r, errors.New("That credential would have ended already: choose a later Valid until.")
 	}
 	return r, nil
 }
