@@ -272,7 +272,7 @@ func (a *authorityView) setStatus(h wallet.HeldCredential, s chain.CredentialSta
 		verb, msg = "Revoke", "Revoke the %s? This is final: it can never be valid again. To license the clinician later, issue a new credential."
 	}
 	d := dialog.NewCustomConfirm(verb+" a credential", verb, "Cancel", wrapped(fmt.Sprintf(msg, strings.ToLower(title[:1])+title[1:])), func(ok bool) {
-		if !ok {
+		if !ok || !a.v.u.current(a.v.sess) {
 			return
 		}
 		w := a.v.w
@@ -507,7 +507,7 @@ func (vv *votingView) admit() {
 func (vv *votingView) remove(a state.Authority) {
 	msg := fmt.Sprintf("Vote to remove %s? Once more than half of the clinics agree, the credentials it issued no longer count, and it can issue no more.", authorityWords(a.Name, a.Key))
 	d := dialog.NewCustomConfirm("Vote to remove", "Vote", "Cancel", wrapped(msg), func(ok bool) {
-		if ok {
+		if ok && vv.v.u.current(vv.v.sess) {
 			vv.vote(a.Key, false, "", 0, nil)
 		}
 	}, vv.v.u.win)

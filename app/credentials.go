@@ -521,6 +521,11 @@ func readSmall(r io.ReadCloser, name string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// current reports whether s is still the open session: a confirmation
+// answered after the wallet locked (dialogs outlive it) must not act on
+// the closed wallet.
+func (u *UI) current(s *session) bool { return s != nil && u.session() == s }
+
 // saveFile offers to save data under a suggested file name.
 func (u *UI) saveFile(name string, data []byte) {
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {

@@ -314,7 +314,7 @@ func (v *pharmacyView) dispense() {
 		medicationWords(o.Medication), quantityWords(o.Quantity, o.Unit), shortHWID(verdict.Prescription.Patient),
 		plural(int(verdict.Prescription.Dispenses), "dispense", "dispenses"))
 	d := dialog.NewCustomConfirm("Dispense", "Dispense", "Cancel", wrapped(msg), func(ok bool) {
-		if !ok {
+		if !ok || !v.u.current(v.sess) {
 			return
 		}
 		var after rx.Verdict
