@@ -42,8 +42,9 @@ const prefPrescriberName = "prescriber.name"
 const rxQRSize = 400
 
 // rxQRPixels are the sides tried for a prescription's QR picture: the
-// reader misses some symbols drawn at one size (their modules fall
-// unevenly on pixels), so the first that reads back is kept.
+// first one that wallet/qr reads back is kept, so that the picture handed
+// to a patient is one a pharmacy's Health Wallet is known to read (module
+// edges fall unevenly on pixels at some sizes).
 var rxQRPixels = []int{800, 960, 1040, 1200}
 
 // readableQR draws text as a QR picture that wallet/qr reads back, or,
