@@ -7,7 +7,9 @@
 // the demo patient for access; the pharmacist "Pharmacist Pat Demo" is one
 // that clinic 2 registers. On first use the clinics also admit two licensing
 // authorities, whose wallets issue the clinician's and the pharmacist's
-// credentials (licensing.go).
+// credentials (licensing.go), and then set up a medicine supply chain: a
+// manufacturer and a wholesaler, the pharmacist's wallet as a pharmacy,
+// batches commissioned, shipped and received, one recalled (supply.go).
 //
 // Every demo key comes from a public string: anyone can seal blocks on the
 // demo chain or act as its clinician. It exists to show the product working
@@ -129,6 +131,10 @@ type Net struct {
 	// is then its outcome.
 	licensed   chan struct{}
 	licenseErr error
+	// supplied is closed when the supply-chain set-up has ended;
+	// supplyErr is then its outcome.
+	supplied  chan struct{}
+	supplyErr error
 }
 
 // clinicPinQuota is what each demo clinic pins for the network, as a real
@@ -142,12 +148,13 @@ var loopback = []string{"/ip4/127.0.0.1/tcp/0"}
 // Members are the demo parties' short names, as `healthwallet demo --as`
 // takes them: the directory each wallet lives in under the consortium's.
 // The clinics, the clinician and the pharmacist run with the consortium;
-// the authorities' wallets open only to issue (licensing.go) or when asked
-// for with --as.
-var Members = []string{"clinic-1", "clinic-2", "clinician", "pharmacist", "medical-board", "pharmacy-board"}
+// the authorities', the manufacturer's and the wholesaler's wallets open
+// only for the set-ups (licensing.go, supply.go) or when asked for with
+// --as.
+var Members = []string{"clinic-1", "clinic-2", "clinician", "pharmacist", "medical-board", "pharmacy-board", "manufacturer", "wholesaler"}
 
 // memberNames are the parties of Members, in the same order.
-var memberNames = []string{Clinics[0], Clinics[1], ClinicianName, PharmacistName, MedicalBoard, PharmacyBoard}
+var memberNames = []string{Clinics[0], Clinics[1], ClinicianName, PharmacistName, MedicalBoard, PharmacyBoard, ManufacturerName, WholesalerName}
 
 // memberName is the party a member's directory holds.
 func memberName(member string) (string, bool) {
@@ -176,7 +183,8 @@ func memberKey(member string) chain.PublicKey {
 // resumes their chain) until Close. The clinician's registration by clinic
 // 1 and the pharmacist's by clinic 2 are submitted if the chain does not
 // hold them yet, and the licensing set-up (authorities and credentials)
-// runs in the background if it has not been done: see Licensed.
+// then the supply chain's run in the background if they have not been
+// done: see Licensed and Supplied.
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Net, error) {
 	return StartExcept(ctx, dir, log, "")
 }
@@ -186,8 +194,11 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Net, error) {
 // demo through that party's eyes. Unless member is a clinic, an unfinished
 // licensing set-up completes before StartExcept returns (a few blocks, on
 // first use only), so that the member's wallet opens holding its
-// credentials; a clinic's own vote is missing from the set-up, which waits
-// for it (the clinic may cast it in the app).
+// credentials; so does an unfinished supply-chain set-up when member is
+// the manufacturer, the wholesaler or the pharmacist, so that its wallet
+// opens holding its packs. A clinic's own vote is missing from the
+// licensing set-up, which waits for it (the clinic may cast it in the
+// app).
 func StartExcept(ctx context.Context, dir string, log *slog.Logger, except string) (_ *Net, err error) {
 	if except != "" {
 		if _, ok := memberName(except); !ok {
@@ -198,7 +209,7 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 		log = slog.New(slog.DiscardHandler)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n := &Net{dir: dir, genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel, licensed: make(chan struct{})}
+	n := &Net{dir: dir, genesis: Genesis(), log: log, ctx: runCtx, cancel: cancel, licensed: make(chan struct{}), supplied: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -266,7 +277,7 @@ func StartExcept(ctx context.Context, dir string, log *slog.Logger, except strin
 			return nil, fmt.Errorf("register the demo %s: %w", r.member, err)
 		}
 	}
-	if err := n.startLicensing(ctx, except); err != nil {
+	if err := n.startSetUp(ctx, except); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -484,8 +495,8 @@ func (n *Net) alreadyAsked(patient identity.ID) (bool, error) {
 	return false, nil
 }
 
-// Close stops the background work (an unfinished licensing set-up resumes
-// on the next start), then closes the clinics', clinician's and
+// Close stops the background work (an unfinished set-up resumes on the
+// next start), then closes the clinics', clinician's and
 // pharmacist's wallets.
 func (n *Net) Close() error {
 	n.cancel()

@@ -112,37 +112,81 @@ func (n *Net) Licensed(ctx context.Context) error {
 	}
 }
 
-// startLicensing starts the licensing set-up when the chain or a holder
-// lacks part of it, and waits for it when the caller is to open a member
-// the set-up may need (see StartExcept).
-func (n *Net) startLicensing(ctx context.Context, except string) error {
-	todo, err := n.licensingToDo(except)
+// startSetUp starts the set-ups the chain or a holder lacks, licensing
+// then supply chain, in the background, one after the other (so that the
+// demo's first start stays quick). It waits for them when the caller is
+// to open a member they may need (see StartExcept). Each set-up closes
+// the wallets it opened when it ends, so the caller can open its member
+// then.
+func (n *Net) startSetUp(ctx context.Context, except string) error {
+	licensing, err := n.licensingToDo(except)
 	if err != nil {
 		return fmt.Errorf("demo licensing: %w", err)
 	}
-	if !todo {
+	supply, err := n.supplyToDo()
+	if err != nil {
+		return fmt.Errorf("demo supply chain: %w", err)
+	}
+	if !licensing {
 		close(n.licensed)
+	}
+	if !supply {
+		close(n.supplied)
+		if err := n.writePacks(); err != nil {
+			n.log.Warn("demo pack codes not written", "err", err)
+		}
+	}
+	if !licensing && !supply {
 		return nil
 	}
-	lend := &lender{n: n, except: except, lendExcept: except != "" && !isClinic(except)}
+	lendExcept := except != "" && !isClinic(except)
 	n.wg.Go(func() {
-		defer close(n.licensed)
-		n.licenseErr = n.license(n.ctx, lend)
-		switch {
-		case n.licenseErr == nil:
-			n.log.Info("demo licensing set up")
-		case n.ctx.Err() == nil:
-			n.log.Warn("demo licensing set-up failed", "err", n.licenseErr)
+		if licensing {
+			lend := &lender{n: n, except: except, lendExcept: lendExcept}
+			n.licenseErr = n.license(n.ctx, lend)
+			lend.close()
+			close(n.licensed)
+			switch {
+			case n.licenseErr == nil:
+				n.log.Info("demo licensing set up")
+			case n.ctx.Err() == nil:
+				n.log.Warn("demo licensing set-up failed", "err", n.licenseErr)
+			}
+		}
+		if supply && n.ctx.Err() == nil {
+			began := time.Now()
+			lend := &lender{n: n, except: except, lendExcept: lendExcept && isSupplyParty(except)}
+			n.supplyErr = n.supply(n.ctx, lend)
+			lend.close()
+			switch {
+			case n.supplyErr == nil:
+				n.log.Info("demo supply chain set up", "took", time.Since(began).Round(time.Millisecond))
+				if err := n.writePacks(); err != nil {
+					n.log.Warn("demo pack codes not written", "err", err)
+				}
+			case n.ctx.Err() == nil:
+				n.log.Warn("demo supply-chain set-up failed", "err", n.supplyErr)
+			}
+		} else if supply {
+			n.supplyErr = n.ctx.Err()
+		}
+		if supply {
+			close(n.supplied)
 		}
 	})
-	if !lend.lendExcept {
+	if !lendExcept {
 		return nil
 	}
+	// A failed set-up leaves the demo usable without it; it was logged and
+	// is retried on the next start.
 	if err := n.Licensed(ctx); err != nil && ctx.Err() != nil {
 		return err
 	}
-	// A failed set-up leaves the demo usable without credentials; it was
-	// logged and is retried on the next start.
+	if isSupplyParty(except) {
+		if err := n.Supplied(ctx); err != nil && ctx.Err() != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -221,7 +265,6 @@ func (n *Net) running(member string) *wallet.Wallet {
 // credentials (the two authorities at once, so their anchors share a
 // block), each delivered to its holder.
 func (n *Net) license(ctx context.Context, lend *lender) error {
-	defer lend.close()
 	admitted := make(chan error, 1)
 	go func() { admitted <- n.admitAuthorities(ctx) }()
 	errs := make([]error, len(authorities))
@@ -478,8 +521,9 @@ func waitAnchored(ctx context.Context, w *wallet.Wallet, h chain.Hash) error {
 }
 
 // lender gives the set-up the wallets it needs: those the Net runs, and
-// the others (the authorities', and the member left to the caller when
-// the caller waits) opened for the set-up only.
+// the others (the authorities', the manufacturer's, the wholesaler's, and
+// the member left to the caller when the caller waits) opened for the
+// set-ups only.
 type lender struct {
 	n          *Net
 	except     string
