@@ -218,8 +218,16 @@ func usage(w io.Writer, global *flag.FlagSet) {
 	fmt.Fprintln(w, "\ncommands:")
 	sorted := append([]command(nil), commands...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	// A command's synopsis and its summary side by side; a long synopsis
+	// on a line of its own, so the summaries stay in one column.
+	const column = 34
 	for _, c := range sorted {
-		fmt.Fprintf(w, "  %-9s %-12s %s\n", c.name, c.args, c.summary)
+		synopsis := strings.TrimSpace(c.name + " " + c.args)
+		if len(synopsis) > column-2 {
+			fmt.Fprintf(w, "  %s\n  %-*s%s\n", synopsis, column, "", c.summary)
+			continue
+		}
+		fmt.Fprintf(w, "  %-*s%s\n", column, synopsis, c.summary)
 	}
 	fmt.Fprintln(w, "\nflags (accepted before or after the command):")
 	var b strings.Builder
