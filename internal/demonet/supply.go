@@ -203,12 +203,13 @@ func (n *Net) supplyToDo() (bool, error) {
 	return err == nil && !b.Recalled, err
 }
 
-// supply runs the set-up: the registrations (the manufacturer's and
-// wholesaler's wallets open meanwhile), the two batches' commissioning,
-// their tracks of shipments side by side, then the recall.
-func (n *Net) supply(ctx context.Context, lend *lender) error {
-	registered := make(chan error, 1)
-	go func() { registered <- n.registerOrganisations(ctx) }()
+// supply runs the set-up once registered delivers the registrations'
+// outcome (they go in with the licensing's first block): the
+// manufacturer's and wholesaler's wallets open meanwhile, then the two
+// batches are commissioned and shipped along their tracks side by side,
+// and the second batch is recalled as soon as it is on its way to the
+// pharmacy.
+func (n *Net) supply(ctx context.Context, lend *lender, registered <-chan error) error {
 	var wg sync.WaitGroup
 	for _, member := range []string{"manufacturer", "wholesaler"} {
 		wg.Go(func() { lend.wallet(ctx, member) }) // errors again below
@@ -221,6 +222,9 @@ func (n *Net) supply(ctx context.Context, lend *lender) error {
 	if err != nil || maker == nil {
 		return err
 	}
+	shipped, tracksDone := context.WithCancel(ctx)
+	recalled := make(chan error, 1)
+	go func() { recalled <- n.recall(ctx, shipped, maker) }()
 	errs := make([]error, len(tracks))
 	for i, b := range []batch{mainBatch, recalledBatch} {
 		wg.Go(func() {
@@ -235,17 +239,35 @@ func (n *Net) supply(ctx context.Context, lend *lender) error {
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	tracksDone()
+	return errors.Join(append(errs, <-recalled)...)
+}
+
+// recall has the manufacturer recall the second batch once its chain
+// holds the batch's shipment to the pharmacy (so the recall shares a
+// block with the receipt), or once shipped ends (the tracks are done, or
+// a user moved the packs elsewhere).
+func (n *Net) recall(ctx, shipped context.Context, maker *wallet.Wallet) error {
+	st := maker.Ledger().State()
+	pharmacy := memberKey("pharmacist")
+	maker.Ledger().WaitFor(shipped, func(ledger.Tip) bool {
+		list, err := st.ShipmentsTo(pharmacy, false)
+		return err == nil && slices.ContainsFunc(list, func(s state.Shipment) bool { return s.Lot == RecalledLot && s.GTIN == ProductGTIN })
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if b, err := maker.Ledger().State().Batch(ProductGTIN, RecalledLot); err != nil {
-		return err
-	} else if b.Recalled {
+	b, err := st.Batch(ProductGTIN, RecalledLot)
+	if err != nil {
+		return fmt.Errorf("lot %s: %w", RecalledLot, err)
+	}
+	if b.Recalled {
 		return nil
 	}
 	if err := maker.Recall(ctx, ProductGTIN, RecalledLot, nil, chain.ActionRecall); err != nil {
 		return fmt.Errorf("%s recalls lot %s: %w", ManufacturerName, RecalledLot, err)
 	}
+	n.log.Info("demo lot recalled", "lot", RecalledLot)
 	return nil
 }
 
