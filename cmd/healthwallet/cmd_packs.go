@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/chain/ledger"
 	"github.com/healthwallet/healthwallet/wallet"
 	"github.com/healthwallet/healthwallet/wallet/gs1"
 	"github.com/healthwallet/healthwallet/wallet/identity"
@@ -575,7 +576,7 @@ func judgePack(ctx context.Context, env *cli, name string, args []string, judge 
 	if err != nil {
 		return cannotJudge(err)
 	}
-	printPackVerdict(env.stdout, w, v, "")
+	printPackVerdict(env.stdout, w.Ledger().Head(), v, "")
 	return packExit(v)
 }
 
@@ -623,12 +624,12 @@ func runDispensePack(ctx context.Context, env *cli, args []string) error {
 	v, err := w.DispensePack(ctx, code)
 	switch {
 	case errors.Is(err, wallet.ErrPackRefused):
-		printPackVerdict(env.stdout, w, v, "")
+		printPackVerdict(env.stdout, w.Ledger().Head(), v, "")
 		return packExit(v)
 	case err != nil:
 		return cannotJudge(err)
 	}
-	printPackVerdict(env.stdout, w, v, fmt.Sprintf("DISPENSED — recorded on the ledger (block %d); no pharmacy can dispense this pack again", w.Ledger().Head().Number))
+	printPackVerdict(env.stdout, w.Ledger().Head(), v, fmt.Sprintf("DISPENSED — recorded on the ledger (block %d); no pharmacy can dispense this pack again", w.Ledger().Head().Number))
 	return nil
 }
 
@@ -652,7 +653,7 @@ func runLinkPack(ctx context.Context, env *cli, args []string) error {
 	defer w.Close()
 	rec, v, err := w.LinkPack(ctx, code, *name)
 	if errors.Is(err, wallet.ErrPackRefused) {
-		printPackVerdict(env.stdout, w, v, "NOT KEPT — not a genuine pack: "+reasonList(v))
+		printPackVerdict(env.stdout, w.Ledger().Head(), v, "NOT KEPT — not a genuine pack: "+reasonList(v))
 		return exitStatus{code: 1}
 	}
 	if err != nil {
@@ -707,9 +708,10 @@ func runPackAlerts(ctx context.Context, env *cli, args []string) error {
 var genuineReasons = []error{pack.ErrMalformed, pack.ErrCheckDigit, pack.ErrUnknownGTIN, pack.ErrLotMismatch,
 	pack.ErrNotManufacturer, pack.ErrNotInBatch, pack.ErrExpiryMismatch}
 
-// printPackVerdict prints a verdict: the headline (or the verdict's own),
-// the pack and what the ledger says of it, then every check.
-func printPackVerdict(out io.Writer, w *wallet.Wallet, v pack.Verdict, headline string) {
+// printPackVerdict prints a verdict judged at the chain's head: the
+// headline (or the verdict's own), the pack and what the ledger says of
+// it, then every check.
+func printPackVerdict(out io.Writer, head ledger.Tip, v pack.Verdict, headline string) {
 	atPharmacy := false
 	for _, c := range v.Checks {
 		if c.Name == pack.CheckCustody {
@@ -745,7 +747,6 @@ func printPackVerdict(out io.Writer, w *wallet.Wallet, v pack.Verdict, headline 
 	if h := v.Holder; h != nil {
 		fmt.Fprintf(out, "  held by %s\n", h.Name)
 	}
-	head := w.Ledger().Head()
 	fmt.Fprintf(out, "  from this wallet's copy of the chain: block %d, %s\n\n", head.Number, longTime(time.Unix(int64(head.Time), 0)))
 	for _, c := range v.Checks {
 		mark := "✓"

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/healthwallet/healthwallet/chain/ledger"
 	"github.com/healthwallet/healthwallet/wallet/pack"
 )
 
@@ -320,3 +321,64 @@ func TestNumberedSerials(t *testing.T) {
 		}
 	}
 }
+
+// A verdict's headline and exit status: genuine at a pharmacy or for a
+// patient (0); not genuine, not to be dispensed or used (1); no judgement
+// when only the serial list was missing (2).
+func TestPackVerdictHeadline(t *testing.T) {
+	check := func(name string, err error) pack.Check {
+		return pack.Check{Name: name, OK: err == nil, Detail: "d", Err: err}
+	}
+	pharmacyChecks := func(failed string, err error) []pack.Check {
+		var cs []pack.Check
+		for _, n := range []string{pack.CheckReadable, pack.CheckBatch, pack.CheckManufacturer, pack.CheckSerial, pack.CheckExpiryMatch,
+			pack.CheckNotExpired, pack.CheckNotRecalled, pack.CheckCustody, pack.CheckNotDispensed} {
+			if n == failed {
+				cs = append(cs, check(n, err))
+			} else {
+				cs = append(cs, check(n, nil))
+			}
+		}
+		return cs
+	}
+	patient := func(cs []pack.Check) []pack.Check { return cs[:7] }
+	verdict := func(cs []pack.Check) pack.Verdict {
+		v := pack.Verdict{OK: true, Checks: cs}
+		for _, c := range cs {
+			if !c.OK {
+				v.OK = false
+				v.Reasons = append(v.Reasons, c.Err)
+			}
+		}
+		return v
+	}
+	for _, c := range []struct {
+		name     string
+		v        pack.Verdict
+		headline string
+		exit     int
+	}{
+		{"genuine at a pharmacy", verdict(pharmacyChecks("", nil)), "GENUINE — may be dispensed", 0},
+		{"genuine for a patient", verdict(patient(pharmacyChecks("", nil))), "GENUINE — not recalled", 0},
+		{"counterfeit", verdict(pharmacyChecks(pack.CheckSerial, pack.ErrNotInBatch)), "NOT GENUINE — serial number not in the batch", 1},
+		{"diverted", verdict(pharmacyChecks(pack.CheckCustody, pack.ErrDiverted)), "NOT TO BE DISPENSED — diverted", 1},
+		{"recalled, for a patient", verdict(patient(pharmacyChecks(pack.CheckNotRecalled, pack.ErrRecalled))), "NOT TO BE USED — recalled", 1},
+		{"no serial list", verdict(pharmacyChecks(pack.CheckSerial, pack.ErrListUnavailable)), "CANNOT JUDGE — the batch's serial list could not be fetched", 2},
+	} {
+		var out bytes.Buffer
+		printPackVerdict(&out, ledgerTip(7), c.v, "")
+		if !strings.HasPrefix(out.String(), c.headline) || strings.Count(out.String(), "✗ ") != len(c.v.Reasons) || !strings.Contains(out.String(), "block 7") {
+			t.Errorf("%s:\n%s", c.name, out.String())
+		}
+		exit := 0
+		var es exitStatus
+		if err := packExit(c.v); errors.As(err, &es) {
+			exit = es.code
+		}
+		if exit != c.exit {
+			t.Errorf("%s: exit %d, want %d", c.name, exit, c.exit)
+		}
+	}
+}
+
+func ledgerTip(n uint64) ledger.Tip { return ledger.Tip{Number: n, Time: uint64(time.Now().Unix())} }
