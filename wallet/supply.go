@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/chain/state"
 	"github.com/healthwallet/healthwallet/wallet/gs1"
@@ -173,6 +175,8 @@ func (w *Wallet) Ship(ctx context.Context, gtin, lot string, to chain.PublicKey,
 }
 
 // Receive (a shipment's recipient) acknowledges it: custody passes to it.
+// The batch's serial list is then fetched and pinned here, so that the
+// packs scan with the network down and storage clean-up keeps the list.
 func (w *Wallet) Receive(ctx context.Context, shipment chain.Hash) error {
 	if w.chain == nil {
 		return ErrNoChain
@@ -180,7 +184,26 @@ func (w *Wallet) Receive(ctx context.Context, shipment chain.Hash) error {
 	if _, err := w.Submit(ctx, chain.Receipt{Shipment: shipment}); err != nil {
 		return fmt.Errorf("wallet: receive shipment %s: %w", shipment, err)
 	}
-	return w.WaitSettled(ctx)
+	if err := w.WaitSettled(ctx); err != nil {
+		return err
+	}
+	st := w.chain.ledger.State()
+	s, err := st.Shipment(shipment)
+	if err != nil {
+		return fmt.Errorf("wallet: received shipment %s: %w", shipment, err)
+	}
+	b, err := st.Batch(s.GTIN, s.Lot)
+	if err != nil {
+		return fmt.Errorf("wallet: received shipment %s: %w", shipment, err)
+	}
+	if _, err := (listSource{w}).List(ctx, b); err != nil {
+		return fmt.Errorf("wallet: received shipment %s, but its batch's serial list: %w", shipment, err)
+	}
+	ic, err := cid.Cast(b.List.Bytes())
+	if err != nil {
+		return err
+	}
+	return w.store.Pin(ctx, ic, "serial list "+b.GTIN+"/"+b.Lot+":"+ic.String())
 }
 
 // IncomingShipments lists the shipments sent to this wallet's

@@ -277,7 +277,8 @@ func serialCheck(ctx context.Context, lists Lists, b state.Batch, serial string)
 	list, err := lists.List(ctx, b)
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrListUnavailable, err)
-		return Check{Name: CheckSerial, Detail: err.Error(), Err: err}
+		return Check{Name: CheckSerial, Err: err,
+			Detail: "not checked: the manufacturer's serial list of this batch could not be fetched (no node holding it answered); check again when connected"}
 	}
 	index, proof, ok := list.Prove(serial)
 	if !ok || !serials.VerifyMembership(b.Serials, int(b.Count), serial, index, proof) {
