@@ -52,6 +52,28 @@ func sentence(err error) string {
 		return "This patient has not set up emergency access."
 	case errors.Is(err, wallet.ErrNoClinicKeys):
 		return "No clinic on this network is ready to hold emergency keys yet. Try again in a minute."
+	case errors.Is(err, wallet.ErrNotYours):
+		return "This credential was issued to another key, not to this wallet: ask the authority for yours."
+	case errors.Is(err, wallet.ErrCredentialNotAnchored):
+		return "The authority has not recorded this credential on the ledger yet: ask it to."
+	case errors.Is(err, wallet.ErrCredentialDocument):
+		return "This file is not a genuine credential: it is damaged, altered, or not a credential at all."
+	case errors.Is(err, wallet.ErrNotAuthority):
+		return "This wallet is not an admitted licensing authority for that kind of credential."
+	case errors.Is(err, wallet.ErrNotSigner):
+		return "Only a clinic that seals the chain can do this."
+	case errors.Is(err, wallet.ErrNotPrescriber):
+		return "Writing prescriptions needs a valid prescriber licence on the ledger, and yours is missing, suspended or expired."
+	case errors.Is(err, wallet.ErrNotPharmacist):
+		return "Dispensing needs a valid pharmacist licence on the ledger, and this wallet's is missing, suspended or expired."
+	case errors.Is(err, wallet.ErrDispenseRefused):
+		return "The prescription may not be dispensed: the ledger changed since it was checked. Check it again to see why."
+	case errors.Is(err, wallet.ErrPackRefused):
+		return "This pack may not be dispensed: scan it again to see every reason."
+	case errors.Is(err, wallet.ErrNotOrganisation):
+		return "This wallet is not registered on the network as the kind of organisation that may do this (manufacturer, wholesaler or pharmacy)."
+	case errors.Is(err, wallet.ErrNotOrgRegistrar):
+		return "Only a clinic that seals the chain, or an admitted licensing authority, registers manufacturers, wholesalers and pharmacies."
 	case errors.Is(err, qr.ErrNoCode):
 		return "No QR code could be read in that picture. Try a sharper, straighter photo or a screenshot."
 	}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/healthwallet/healthwallet/chain"
+	"github.com/healthwallet/healthwallet/chain/state"
 )
 
 // section is one entry of the main window's navigation.
@@ -27,6 +28,12 @@ type mainView struct {
 	built    []bool
 	status   *statusBar
 	roles    string // the role set the tabs were built for
+	// org is the wallet's registration as a supply-chain organisation
+	// (orgOK false: none), read from the chain with the roles.
+	org   state.Org
+	orgOK bool
+	// counts are the sections' badges, kept across a rebuild of the tabs.
+	counts map[string]int
 	// pendingShow is a section asked for before the wallet's roles were
 	// known (Config.Show); shown once it exists.
 	pendingShow string
@@ -37,14 +44,20 @@ type mainView struct {
 // licence gives Prescribe and a valid pharmacist licence Pharmacy;
 // clinicians, licensing authorities and clinics get Credentials; a clinic
 // (a signer, or anyone who turned on the clinic tools) gets Clinic, and a
-// signer its Staffing.
-func (u *UI) sections(v chainView) []section {
+// signer its Staffing. Every wallet on a network gets Medicines (its
+// prescriptions, a pack check and recall alerts); a registered pharmacy
+// organisation gets Packs (the pack scan), a manufacturer or wholesaler
+// Supply.
+func (u *UI) sections(v chainView, org state.Org, orgOK bool) []section {
 	r := v.Roles
 	s := []section{
 		{"Records", theme.DocumentIcon(), u.recordsScreen},
 		{"Sharing", theme.MailComposeIcon(), u.sharingScreen},
 		{"Activity", theme.HistoryIcon(), u.activityScreen},
 		{"My ID", theme.AccountIcon(), u.myIDScreen},
+	}
+	if v.Joined {
+		s = append(s, section{"Medicines", theme.ListIcon(), u.medicinesScreen})
 	}
 	if r.Clinician != nil {
 		s = append(s, section{"Patients", theme.SearchIcon(), u.patientsScreen})
@@ -54,6 +67,12 @@ func (u *UI) sections(v chainView) []section {
 	}
 	if r.Licences.Has(chain.KindPharmacist) {
 		s = append(s, section{"Pharmacy", theme.ConfirmIcon(), u.pharmacyScreen})
+	}
+	if orgOK && org.Role == chain.OrgPharmacy {
+		s = append(s, section{"Packs", theme.SearchIcon(), u.packsScreen})
+	}
+	if orgOK && (org.Role == chain.OrgManufacturer || org.Role == chain.OrgWholesaler) {
+		s = append(s, section{"Supply", theme.StorageIcon(), u.supplyScreen})
 	}
 	if r.Clinician != nil || r.Licences != 0 || r.Authority != nil || r.Signer || u.clinicTools() {
 		s = append(s, section{"Credentials", theme.FileTextIcon(), u.credentialsScreen})
@@ -85,6 +104,28 @@ func roleKey(v chainView) string {
 	return k + fmt.Sprintf("l%d", r.Licences)
 }
 
+// orgKey says which organisation screens the wallet's registration calls
+// for.
+func orgKey(org state.Org, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("+org%d", org.Role)
+}
+
+// myOrganisation reads the wallet's registration as an organisation; a
+// failure to read counts as none (the next block reads it again).
+func myOrganisation(s *session) (state.Org, bool) {
+	if !s.view().Joined {
+		return state.Org{}, false
+	}
+	o, ok, err := s.w.MyOrganisation()
+	if err != nil {
+		return state.Org{}, false
+	}
+	return o, ok
+}
+
 // showMain shows the unlocked window.
 func (u *UI) showMain() {
 	m := &mainView{u: u}
@@ -93,6 +134,9 @@ func (u *UI) showMain() {
 	m.tabs = container.NewAppTabs()
 	m.tabs.SetTabLocation(container.TabLocationLeading)
 	sess := u.session()
+	// One indexed read of the chain state: the sections an organisation
+	// needs are there from the start.
+	m.org, m.orgOK = myOrganisation(sess)
 	m.rebuild(sess.view())
 	u.win.SetContent(container.NewStack(newActivityLayer(u.idle),
 		container.NewBorder(nil, m.status.bar, nil, nil, m.tabs)))
@@ -105,12 +149,14 @@ func (u *UI) showMain() {
 		}
 	})
 	sess.watch(func(v chainView) {
+		org, orgOK := myOrganisation(sess)
 		u.do(func() {
 			if u.main != m {
 				return
 			}
 			m.status.update(v)
-			if roleKey(v)+u.toolsKey() != m.roles {
+			m.org, m.orgOK = org, orgOK
+			if roleKey(v)+u.toolsKey()+orgKey(org, orgOK) != m.roles {
 				m.rebuild(v)
 			}
 			if m.pendingShow != "" && m.show(m.pendingShow) {
@@ -118,6 +164,9 @@ func (u *UI) showMain() {
 			}
 		})
 	})
+	// A recall of a pack the patient kept shows on Medicines' badge
+	// whichever section is open.
+	u.watchPackAlerts(sess)
 }
 
 func (u *UI) toolsKey() string {
@@ -131,8 +180,8 @@ func (u *UI) toolsKey() string {
 // A screen is built when first shown, so unlocking stays quick.
 func (m *mainView) rebuild(v chainView) {
 	selected := m.selected()
-	m.roles = roleKey(v) + m.u.toolsKey()
-	m.sections = m.u.sections(v)
+	m.roles = roleKey(v) + m.u.toolsKey() + orgKey(m.org, m.orgOK)
+	m.sections = m.u.sections(v, m.org, m.orgOK)
 	m.built = make([]bool, len(m.sections))
 	items := make([]*container.TabItem, len(m.sections))
 	for i, s := range m.sections {
@@ -147,6 +196,9 @@ func (m *mainView) rebuild(v chainView) {
 	if !m.show(selected) {
 		m.tabs.SelectIndex(0)
 		m.ensureBuilt(0)
+	}
+	for name, n := range m.counts {
+		m.badge(name, n)
 	}
 }
 
@@ -182,6 +234,10 @@ func (m *mainView) show(name string) bool {
 
 // badge marks a section as having n new things (0 clears the mark).
 func (m *mainView) badge(name string, n int) {
+	if m.counts == nil {
+		m.counts = map[string]int{}
+	}
+	m.counts[name] = n
 	for i, s := range m.sections {
 		if s.name != name {
 			continue
