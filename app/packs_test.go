@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ func testPack(serial, lot, expiry string) string {
 // wallet open outside any UI).
 type supplyChain struct {
 	*testConsortium
-	maker *wallet.Wallet
+	maker      *wallet.Wallet
+	closeMaker func() // once; a test that opens the maker in a UI calls it first
 }
 
 // newSupplyChain starts a consortium with the members named and a
@@ -36,8 +38,8 @@ func newSupplyChain(t *testing.T, names ...string) (*supplyChain, map[string]str
 	t.Helper()
 	c, dirs := newConsortium(t, append(names, "maker")...)
 	maker := c.open(t, dirs["maker"])
-	t.Cleanup(func() { maker.Close() })
-	s := &supplyChain{c, maker}
+	s := &supplyChain{c, maker, sync.OnceFunc(func() { maker.Close() })}
+	t.Cleanup(s.closeMaker)
 	s.registerOrg(t, maker, chain.OrgManufacturer, testMaker, "")
 	return s, dirs
 }
