@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/healthwallet/healthwallet/chain"
 	"github.com/healthwallet/healthwallet/wallet"
@@ -62,6 +64,17 @@ func numbered(prefix string, n int) []string {
 	for i := range out {
 		out[i] = fmt.Sprintf("%s%04d", prefix, i+1)
 	}
+	return out
+}
+
+// enabledButtons are the window's enabled buttons with this text.
+func enabledButtons(w fyne.Window, text string) []*widget.Button {
+	var out []*widget.Button
+	everything(w, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && !b.Disabled() {
+			out = append(out, b)
+		}
+	})
 	return out
 }
 
@@ -122,24 +135,16 @@ func TestPackScan(t *testing.T) {
 	if _, err := s.maker.Ship(ctx, testGTIN, "L2", pharmacy.ChainKey(), nil); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 2 {
-		waitFor(t, "a shipment to receive", func() bool {
-			return labelContaining(win, "from "+testMaker+", sent ") && findButton(win, "Receive") != nil
+	for left := 2; left > 0; left-- {
+		waitFor(t, fmt.Sprintf("%d shipments to receive", left), func() bool {
+			return labelContaining(win, "from "+testMaker+", sent ") && len(enabledButtons(win, "Receive")) == left
 		})
-		tap(t, win, "Receive")
-		waitFor(t, "the receipt", func() bool {
-			for _, l := range overlayLabels(win) {
-				if strings.Contains(l, "is in your custody") {
-					return true
-				}
-			}
-			return false
-		})
+		b := enabledButtons(win, "Receive")[0]
+		onUI(func() { test.Tap(b) })
+		waitFor(t, "the receipt", func() bool { return overlayHas(win, "is in your custody") })
 		closeDialogs(win)
-		if i == 1 {
-			waitFor(t, "no shipment left", func() bool { return labelContaining(win, "No shipment waits for your receipt.") })
-		}
 	}
+	waitFor(t, "no shipment left", func() bool { return labelContaining(win, "No shipment waits for your receipt.") })
 	if err := s.maker.Recall(ctx, testGTIN, "L2", nil, chain.ActionRecall); err != nil {
 		t.Fatal(err)
 	}

@@ -676,7 +676,8 @@ func (p *shipmentsPart) show(list []state.Shipment, names map[chain.PublicKey]st
 			from = shortHWID(identity.IDFromSigningKey(s.From[:]).String())
 		}
 		text := fmt.Sprintf("%s of GTIN %s, lot %s, from %s, sent %s (block %d).", what, s.GTIN, s.Lot, from, whenWords(time.Unix(int64(s.Time), 0)), s.Block)
-		receive := widget.NewButtonWithIcon("Receive", theme.DownloadIcon(), func() { p.receive(s, from) })
+		var receive *widget.Button
+		receive = widget.NewButtonWithIcon("Receive", theme.DownloadIcon(), func() { p.receive(s, from, receive) })
 		receive.Importance = widget.HighImportance
 		rows = append(rows, container.NewBorder(nil, nil, nil, receive, wrapped(text)))
 	}
@@ -687,17 +688,22 @@ func (p *shipmentsPart) show(list []state.Shipment, names map[chain.PublicKey]st
 	}
 }
 
-func (p *shipmentsPart) receive(s state.Shipment, from string) {
+// receive records the receipt of s; its button stays disabled while it
+// runs and after, so that a second tap does not receive it twice.
+func (p *shipmentsPart) receive(s state.Shipment, from string, button *widget.Button) {
 	if !p.u.current(p.sess) {
 		return
 	}
+	button.Disable()
 	p.u.runTask("Receiving", fmt.Sprintf("Recording the receipt of lot %s from %s on the ledger, and fetching the batch's serial list…", s.Lot, from),
 		func(ctx context.Context, _ func(int64, int64)) error {
 			return p.sess.w.Receive(ctx, s.ID)
 		}, func(err error) {
 			switch {
 			case canceled(err):
+				button.Enable()
 			case err != nil:
+				button.Enable()
 				p.u.showError("Not received", err)
 			default:
 				p.reload()
