@@ -96,7 +96,11 @@ func (u *UI) supplyScreen() fyne.CanvasObject {
 	v.incoming = newShipmentsPart(u, sess)
 	v.incoming.received = v.reload
 	v.batches = container.NewVBox(widget.NewLabel("Reading the ledger…"))
-	parts := []fyne.CanvasObject{widget.NewCard(org.Name, orgRoleWords(org.Role), v.orgPart())}
+	title := "Batches you hold"
+	if org.Role == chain.OrgManufacturer {
+		title = "Batches you commissioned"
+	}
+	parts := []fyne.CanvasObject{widget.NewCard(org.Name, orgRoleWords(org.Role), v.orgPart()), widget.NewCard(title, "", v.batches)}
 	if org.Role == chain.OrgManufacturer {
 		parts = append(parts, aboutCard("Commission a batch",
 			"The serial numbers are signed with this wallet's key and stored on the network; the ledger gets only their Merkle root and count, so a pharmacy proves any single pack belongs to the batch.",
@@ -110,11 +114,6 @@ func (u *UI) supplyScreen() fyne.CanvasObject {
 			"In force on every pharmacy's scan from the next block. A recall is final; a quarantine holds packs back until you release them.",
 			v.recallPart()))
 	}
-	title := "Batches you hold"
-	if org.Role == chain.OrgManufacturer {
-		title = "Batches you commissioned"
-	}
-	parts = append(parts, widget.NewCard(title, "", v.batches))
 	v.scroll = container.NewVScroll(container.NewVBox(parts...))
 	v.incoming.scroll = v.scroll
 	sess.watch(func(chainView) {

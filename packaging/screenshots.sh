@@ -126,6 +126,7 @@ shot sharing
 click 152 275 # Approve… (below the sender's licence verdict)
 sleep 2
 shot approve
+click 339 461 # let them add records: the prescription below reaches the wallet
 click 595 500 # Share
 sleep 8       # a block or two (2 s period) seals the grant
 click 247 21  # the Active grants tab
@@ -147,15 +148,15 @@ done
 # --show.
 tab() { click 37 $((35 + 57 * $1)); sleep 2; } # 0 is Records
 
-# A clinic: Records, Sharing, Activity, My ID, Credentials, Clinic,
-# Staffing, Settings.
+# A clinic: Records, Sharing, Activity, My ID, Medicines, Credentials,
+# Clinic, Staffing, Settings.
 launch demo --demo-dir "$demo" --as clinic-1
-tab 5
+tab 6
 shot clinic
 stop_app
 
 launch demo --demo-dir "$demo" --as clinician
-tab 4 # Patients
+tab 5 # Patients
 click 750 115 # the patient who shares: their records
 sleep 5
 shot patients
@@ -172,13 +173,13 @@ clinician_id=$(HEALTHWALLET_PASSPHRASE="demo consortium passphrase" "$bin" id --
 # type_at X Y TEXT types into the field at (X, Y).
 type_at() { click "$1" "$2"; xdotool type --delay 2 "$3"; sleep 0.3; }
 
-# The clinician: Records, Sharing, Activity, My ID, Patients, Prescribe,
-# Credentials, Settings. The prescription written is saved (the file
-# dialog opens in $HOME) for the pharmacist.
+# The clinician: Records, Sharing, Activity, My ID, Medicines, Patients,
+# Prescribe, Credentials, Settings. The prescription written is saved (the
+# file dialog opens in $HOME) for the pharmacist.
 launch demo --demo-dir "$demo" --as clinician
-tab 6
+tab 7
 shot credentials
-tab 5
+tab 6
 type_at 650 154 "$patient_id"
 type_at 650 193 "Dr. Ada Demo"
 type_at 650 271 197361
@@ -197,11 +198,11 @@ stop_app
 rx=$(ls "$HOME"/prescription-*.hwrx 2>/dev/null | head -1)
 [[ -s $rx ]] || { echo "screenshots: the prescription was not saved in $HOME" >&2; exit 1; }
 
-# The pharmacist: Records, Sharing, Activity, My ID, Patients, Pharmacy,
-# Credentials, Settings. The prescription passes, is dispensed, and is
-# refused when checked again.
+# The pharmacist: Records, Sharing, Activity, My ID, Medicines, Patients,
+# Pharmacy, Packs, Credentials, Settings. The prescription passes, is
+# dispensed, and is refused when checked again.
 launch demo --demo-dir "$demo" --as pharmacist
-tab 5
+tab 6
 type_at 600 131 "$(cat "$rx")"
 click 1048 192 # Check
 sleep 2
@@ -217,11 +218,40 @@ stop_app
 
 # The clinic again: its staffing view, and a candidate checked by ID.
 launch demo --demo-dir "$demo" --as clinic-1
-tab 6
+tab 7
 shot staffing
-tab 4
+tab 5
 type_at 550 115 "$clinician_id"
 click 1048 115 # Check
 sleep 2
 shot candidate
+stop_app
+
+# Medicines. The demo's supply chain (set up when the pharmacist's wallet
+# first opened) left its pack codes in the consortium's directory: the
+# pharmacy scans a genuine pack and one of the recalled lot (the scanner
+# types the code and Enter). The organisations' sections (Packs, Supply)
+# are there at unlocking, so --show opens them.
+packs=$demo-consortium/demo-packs.txt
+[[ -s $packs ]] || { echo "screenshots: no demo pack codes in $packs" >&2; exit 1; }
+pack_code() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$packs"; }
+scan() { type_at 500 131 "$1"; xdotool key Return; sleep 2; }
+launch demo --demo-dir "$demo" --as pharmacist --show Packs
+scan "$(pack_code genuine)"
+shot packs-genuine
+scan "$(pack_code recalled)"
+shot packs-recalled
+stop_app
+
+launch demo --demo-dir "$demo" --as manufacturer --show Supply
+shot supply
+stop_app
+
+# The patient's prescription (the clinician's, above) and its QR code to
+# show at the pharmacy.
+launch demo --demo-dir "$demo" --show Medicines
+shot medicines
+click 1020 128 # Show QR code, beside the first prescription
+sleep 3
+shot prescription-qr
 stop_app
