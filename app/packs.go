@@ -84,6 +84,9 @@ func (u *UI) packsScreen() fyne.CanvasObject {
 		aboutCard("Shipments to receive", "Packs sent to this pharmacy pass into its custody when you receive them: only then may they be dispensed here.", incoming.box)))
 	incoming.scroll = v.scroll
 	sess.watch(func(chainView) { incoming.reload() })
+	// The scanner types into the focused field: have it ready, once the
+	// screen is on the canvas (after this build returns).
+	sess.spawn(func() { u.do(func() { u.win.Canvas().Focus(v.code) }) })
 	return v.scroll
 }
 
@@ -203,6 +206,7 @@ func (v *packView) dispense() {
 				v.u.showError("Not dispensed", err)
 			default:
 				v.show(code, after, true)
+				v.u.win.Canvas().Focus(v.code) // ready for the next pack
 			}
 		})
 	}, v.u.win)
@@ -467,7 +471,8 @@ type packAlertWatch struct {
 	s *session
 
 	mu     sync.Mutex // one read at a time
-	shown  string
+	shown  string     // what the badge and banner show
+	read   bool       // shown holds a read
 	alerts []packAlertInfo
 	// show draws the alerts on the Medicines screen (nil until built); set
 	// and called on the UI goroutine.
@@ -530,10 +535,10 @@ func (a *packAlertWatch) check() {
 		infos = append(infos, info)
 		fmt.Fprint(&key, al.RecordID, al.Reason, ";")
 	}
-	if key.String() == a.shown && a.shown != "" {
+	if a.read && key.String() == a.shown {
 		return
 	}
-	a.shown = key.String()
+	a.read, a.shown = true, key.String()
 	a.u.do(func() {
 		if a.u.session() != a.s || a.u.main == nil {
 			return

@@ -27,7 +27,7 @@ import (
 // rxShowQRSize is the side of a prescription's QR code in its dialog:
 // as large as a 700-pixel-high window leaves room for, so that a
 // pharmacy's scanner or phone reads it from the screen.
-const rxShowQRSize = 520
+const rxShowQRSize = 480
 
 type medicinesView struct {
 	u    *UI
@@ -176,8 +176,11 @@ func (v *medicinesView) showQR(p wallet.PrescriptionRecord) {
 			save := widget.NewButtonWithIcon("Save file…", theme.DocumentSaveIcon(), func() {
 				v.u.saveFile(rxFileName(p.Order, p.Prescription), []byte(p.Text+"\n"))
 			})
-			body := container.NewVBox(rxQRContent(p, png, err), container.NewHBox(layout.NewSpacer(), save, layout.NewSpacer()))
-			d := dialog.NewCustom("Your prescription", "Close", body, v.u.win)
+			// The buttons on one row: the code takes the height.
+			var d dialog.Dialog
+			closeButton := widget.NewButton("Close", func() { d.Hide() })
+			body := container.NewVBox(rxQRContent(p, png, err), container.NewHBox(layout.NewSpacer(), save, closeButton, layout.NewSpacer()))
+			d = dialog.NewCustomWithoutButtons("Your prescription", body, v.u.win)
 			d.Show()
 		})
 	})

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -607,7 +608,9 @@ func batchRow(b state.Batch) fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(batchWords(b), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	line := wrapped(fmt.Sprintf("%s, expires %s, commissioned %s (block %d): %s.", plural(int(b.Count), "pack", "packs"), expiry,
 		dayWords(time.Unix(int64(b.Time), 0)), b.Block, standing))
-	return container.NewBorder(nil, nil, container.NewVBox(icon), nil, container.NewVBox(title, line))
+	// The title and its line read as one item.
+	body := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), title, line)
+	return container.NewBorder(nil, nil, container.NewVBox(icon), nil, body)
 }
 
 // --- shipments to receive (a wholesaler's or a pharmacy's) ---

@@ -198,6 +198,15 @@ stop_app
 rx=$(ls "$HOME"/prescription-*.hwrx 2>/dev/null | head -1)
 [[ -s $rx ]] || { echo "screenshots: the prescription was not saved in $HOME" >&2; exit 1; }
 
+# The patient's prescription (the clinician's, just written) and its QR
+# code to show at the pharmacy.
+launch demo --demo-dir "$demo" --show Medicines
+shot medicines
+click 1020 128 # Show QR code, beside the first prescription
+sleep 3
+shot prescription-qr
+stop_app
+
 # The pharmacist: Records, Sharing, Activity, My ID, Medicines, Patients,
 # Pharmacy, Packs, Credentials, Settings. The prescription passes, is
 # dispensed, and is refused when checked again.
@@ -227,7 +236,7 @@ sleep 2
 shot candidate
 stop_app
 
-# Medicines. The demo's supply chain (set up when the pharmacist's wallet
+# Medicine packs. The demo's supply chain (set up when the pharmacist's wallet
 # first opened) left its pack codes in the consortium's directory: the
 # pharmacy scans a genuine pack and one of the recalled lot (the scanner
 # types the code and Enter). The organisations' sections (Packs, Supply)
@@ -245,13 +254,4 @@ stop_app
 
 launch demo --demo-dir "$demo" --as manufacturer --show Supply
 shot supply
-stop_app
-
-# The patient's prescription (the clinician's, above) and its QR code to
-# show at the pharmacy.
-launch demo --demo-dir "$demo" --show Medicines
-shot medicines
-click 1020 128 # Show QR code, beside the first prescription
-sleep 3
-shot prescription-qr
 stop_app
