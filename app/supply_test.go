@@ -122,7 +122,9 @@ func TestSupplyScreen(t *testing.T) {
 	choose(t, selectWithPlaceholder(t, win, "the organisation", 0), "Test Wholesale (wholesaler, GLN 9506002000013)")
 	tap(t, win, "Ship")
 	tapInDialog(t, win, "Ship")
-	waitFor(t, "shipped", func() bool { return overlayHas(win, "The whole batch of GTIN "+testGTIN+", lot L7 is on its way to Test Wholesale") })
+	waitFor(t, "shipped", func() bool {
+		return overlayHas(win, "The whole batch of GTIN "+testGTIN+", lot L7 is on its way to Test Wholesale")
+	})
 	closeDialogs(win)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
