@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -153,5 +154,28 @@ func TestLockLeavesNoGoroutine(t *testing.T) {
 	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
 	if err := goleak.Find(ignore); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Locking closes the dialogs the session opened: nothing of the wallet
+// shows over the unlock screen, and no button is left to act on a closed
+// wallet.
+func TestLockClosesDialogs(t *testing.T) {
+	u := unlockUI(t, newOfflineWallet(t))
+	acted := false
+	onUI(func() {
+		dialog.ShowConfirm("Share", "Share your records?", func(bool) { acted = true }, u.Window())
+	})
+	waitFor(t, "the dialog", func() bool {
+		var n int
+		onUI(func() { n = len(u.Window().Canvas().Overlays().List()) })
+		return n == 1
+	})
+	onUI(u.lock)
+	waitFor(t, "unlock screen", func() bool { return findButton(u.Window(), "Unlock") != nil })
+	var left int
+	onUI(func() { left = len(u.Window().Canvas().Overlays().List()) })
+	if left != 0 || acted {
+		t.Fatalf("after locking: %d overlays, callback ran: %v", left, acted)
 	}
 }

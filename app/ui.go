@@ -149,6 +149,15 @@ func (u *UI) endSession() {
 		u.main.close()
 		u.main = nil
 	}
+	// A dialog the session opened (an approval, a confirmation, a QR code)
+	// must not outlive it: it would show over the unlock screen, and its
+	// buttons would act on a closed wallet.
+	if u.win != nil {
+		overlays := u.win.Canvas().Overlays()
+		for _, o := range overlays.List() {
+			overlays.Remove(o)
+		}
+	}
 	if s != nil {
 		s.close()
 	}
