@@ -166,14 +166,11 @@ func (w *Wallet) Prescriptions(ctx context.Context) ([]PrescriptionRecord, error
 		}
 		out = append(out, pr)
 	}
-	recs, err := w.List(ctx, Query{})
+	recs, err := w.List(ctx, Query{ResourceType: "MedicationRequest"})
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
-		if r.ResourceType != "MedicationRequest" {
-			continue
-		}
 		_, data, err := w.Read(ctx, r.ID)
 		if err != nil {
 			return nil, err

@@ -428,16 +428,13 @@ func (w *Wallet) PackAlerts(ctx context.Context) ([]PackAlert, error) {
 	if w.chain == nil {
 		return nil, ErrNoChain
 	}
-	recs, err := w.List(ctx, Query{})
+	recs, err := w.List(ctx, Query{ResourceType: "MedicationDispense"})
 	if err != nil {
 		return nil, err
 	}
 	var out []PackAlert
 	st := w.chain.ledger.State()
 	for _, r := range recs {
-		if r.ResourceType != "MedicationDispense" {
-			continue
-		}
 		_, data, err := w.Read(ctx, r.ID)
 		if err != nil {
 			return nil, err
