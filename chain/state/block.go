@@ -47,6 +47,18 @@ type Reverter interface {
 	Revert(st *Tx, number uint64) error
 }
 
+// deleteBlockRows is the Revert of a handler whose tables' rows each carry
+// the block that created them and are never updated: it deletes block
+// number's rows from each table, in the order given (children first).
+func deleteBlockRows(st *Tx, number uint64, tables ...string) error {
+	for _, t := range tables {
+		if _, err := st.Exec(`DELETE FROM `+t+` WHERE block = ?`, int64(number)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var handlers struct {
 	sync.RWMutex
 	m [256]Handler

@@ -256,12 +256,7 @@ func (authorityVoteHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error 
 }
 
 func (authorityVoteHandler) Revert(st *Tx, number uint64) error {
-	for _, q := range []string{`DELETE FROM authority_votes WHERE block = ?`, `DELETE FROM authority_events WHERE block = ?`} {
-		if _, err := st.Exec(q, int64(number)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteBlockRows(st, number, "authority_votes", "authority_events")
 }
 
 func boolInt(b bool) int {
@@ -468,8 +463,7 @@ func (credentialAnchorHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) err
 }
 
 func (credentialAnchorHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM credentials WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "credentials")
 }
 
 type credentialStatusHandler struct{}
@@ -508,8 +502,7 @@ func (credentialStatusHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) err
 }
 
 func (credentialStatusHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM credential_status WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "credential_status")
 }
 
 // clinicalLicencesRequired reports whether any admitted authority may issue

@@ -120,8 +120,7 @@ func (prescriptionHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (prescriptionHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM prescriptions WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "prescriptions")
 }
 
 type dispenseHandler struct{}
@@ -161,6 +160,5 @@ func (dispenseHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (dispenseHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM dispenses WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "dispenses")
 }

@@ -180,8 +180,7 @@ func (orgRegisterHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (orgRegisterHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM organisations WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "organisations")
 }
 
 type orgRevokeHandler struct{}
@@ -221,8 +220,7 @@ func (orgRevokeHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (orgRevokeHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM organisation_revocations WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "organisation_revocations")
 }
 
 // Batch is a commissioned batch with its standing.
@@ -376,8 +374,7 @@ func (commissionHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (commissionHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM batches WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "batches")
 }
 
 // latestWhole returns who holds batch b by whole-batch shipments: the
@@ -688,12 +685,7 @@ func (shipmentHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (shipmentHandler) Revert(st *Tx, number uint64) error {
-	for _, q := range []string{`DELETE FROM shipment_serials WHERE block = ?`, `DELETE FROM shipments WHERE block = ?`} {
-		if _, err := st.Exec(q, int64(number)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteBlockRows(st, number, "shipment_serials", "shipments")
 }
 
 type receiptHandler struct{}
@@ -731,8 +723,7 @@ func (receiptHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (receiptHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM receipts WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "receipts")
 }
 
 func packDispensed(q querier, gtin, lot, serial string) (DispenseRecord, bool, error) {
@@ -832,8 +823,7 @@ func (packDispenseHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (packDispenseHandler) Revert(st *Tx, number uint64) error {
-	_, err := st.Exec(`DELETE FROM pack_dispenses WHERE block = ?`, int64(number))
-	return err
+	return deleteBlockRows(st, number, "pack_dispenses")
 }
 
 // RecallRecord is a recorded Recall.
@@ -1040,10 +1030,5 @@ func (recallHandler) Apply(st *Tx, tx *chain.Tx, blk BlockContext) error {
 }
 
 func (recallHandler) Revert(st *Tx, number uint64) error {
-	for _, q := range []string{`DELETE FROM recall_serials WHERE block = ?`, `DELETE FROM recalls WHERE block = ?`} {
-		if _, err := st.Exec(q, int64(number)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteBlockRows(st, number, "recall_serials", "recalls")
 }
