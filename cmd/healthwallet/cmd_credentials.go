@@ -54,6 +54,21 @@ func cannotJudge(err error) error {
 	return exitStatus{code: 2, err: err}
 }
 
+// openListing starts a command that takes no arguments and only reads the
+// chain: its flags (--offline), then the wallet as openReading opens it.
+func (env *cli) openListing(ctx context.Context, name string, args []string) (*wallet.Wallet, error) {
+	fs := env.flags(name)
+	offline := fs.Bool("offline", false, "do not contact the member nodes: use this wallet's copy of the chain")
+	rest, err := env.parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	return env.openReading(ctx, *offline)
+}
+
 // openReading opens the wallet on its chain to judge from it: it catches
 // up with the member nodes when it reaches them (unless offline), and
 // otherwise judges from its own copy, saying so on standard error.
@@ -196,16 +211,7 @@ func voteOutcome(w *wallet.Wallet, key chain.PublicKey, admit bool, name string,
 }
 
 func runAuthorityList(ctx context.Context, env *cli, args []string) error {
-	fs := env.flags("authority list")
-	offline := fs.Bool("offline", false, "do not contact the member nodes: use this wallet's copy of the chain")
-	rest, err := env.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	w, err := env.openReading(ctx, *offline)
+	w, err := env.openListing(ctx, "authority list", args)
 	if err != nil {
 		return err
 	}
@@ -697,16 +703,7 @@ func longTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 MST"
 // specialty, and what ends in the next 30 and 90 days, from credentials
 // only.
 func runStaffing(ctx context.Context, env *cli, args []string) error {
-	fs := env.flags("staffing")
-	offline := fs.Bool("offline", false, "do not contact the member nodes: use this wallet's copy of the chain")
-	rest, err := env.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	w, err := env.openReading(ctx, *offline)
+	w, err := env.openListing(ctx, "staffing", args)
 	if err != nil {
 		return err
 	}

@@ -111,16 +111,7 @@ func glnNote(gln string) string {
 
 // runOrgList lists the registered organisations.
 func runOrgList(ctx context.Context, env *cli, args []string) error {
-	fs := env.flags("org list")
-	offline := fs.Bool("offline", false, "do not contact the member nodes: use this wallet's copy of the chain")
-	rest, err := env.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	w, err := env.openReading(ctx, *offline)
+	w, err := env.openListing(ctx, "org list", args)
 	if err != nil {
 		return err
 	}
@@ -672,16 +663,7 @@ func runLinkPack(ctx context.Context, env *cli, args []string) error {
 // runPackAlerts lists the packs in the patient's records that are
 // recalled or in quarantine now.
 func runPackAlerts(ctx context.Context, env *cli, args []string) error {
-	fs := env.flags("pack-alerts")
-	offline := fs.Bool("offline", false, "do not contact the member nodes: use this wallet's copy of the chain")
-	rest, err := env.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	w, err := env.openReading(ctx, *offline)
+	w, err := env.openListing(ctx, "pack-alerts", args)
 	if err != nil {
 		return err
 	}
