@@ -388,13 +388,16 @@ func (w *Wallet) AddCredential(ctx context.Context, doc []byte) (HeldCredential,
 	if w.chain == nil {
 		return HeldCredential{}, ErrNoChain
 	}
+	// Whose it is needs no chain: say so before asking whether this
+	// wallet's copy of the chain has the anchor yet.
+	if c, err := parseCredential(doc); err == nil {
+		if subject, _ := vc.PublicKeyFromDIDKey(c.Subject); chain.PublicKey(subject) != w.ChainKey() {
+			return HeldCredential{}, fmt.Errorf("wallet: add credential %s: %w", chain.Hash(vc.Hash(doc)), ErrNotYours)
+		}
+	}
 	c, h, err := w.checkDocument(doc)
 	if err != nil {
 		return HeldCredential{}, err
-	}
-	subject, _ := vc.PublicKeyFromDIDKey(c.Subject)
-	if chain.PublicKey(subject) != w.ChainKey() {
-		return HeldCredential{}, fmt.Errorf("wallet: add credential %s: %w", h, ErrNotYours)
 	}
 	return w.keepDocument("", h, c, doc)
 }
